@@ -1,0 +1,72 @@
+import { allocArray, type DType, type TypedArray } from '../../../dtype.js';
+import type { NormOrder } from '../../backend.js';
+
+function rowMax(x: TypedArray, base: number, cols: number): number {
+  let m = -Infinity;
+  for (let j = 0; j < cols; j++) {
+    const v = x[base + j];
+    if (Number.isNaN(v)) return NaN;
+    if (v > m) m = v;
+  }
+  return m;
+}
+
+/** Softmax over each row, max-subtracted for stability. */
+export function softmax(x: TypedArray, rows: number, cols: number, dtype: DType): TypedArray {
+  const out = allocArray(dtype, rows * cols);
+  const e = new Float64Array(cols);
+  for (let r = 0; r < rows; r++) {
+    const base = r * cols;
+    const m = rowMax(x, base, cols);
+    let s = 0;
+    for (let j = 0; j < cols; j++) s += e[j] = Math.exp(x[base + j] - m);
+    for (let j = 0; j < cols; j++) out[base + j] = e[j] / s;
+  }
+  return out;
+}
+
+/** log-softmax over each row: x - max - log(sum(exp(x - max))). */
+export function logSoftmax(x: TypedArray, rows: number, cols: number, dtype: DType): TypedArray {
+  const out = allocArray(dtype, rows * cols);
+  for (let r = 0; r < rows; r++) {
+    const base = r * cols;
+    const m = rowMax(x, base, cols);
+    let s = 0;
+    for (let j = 0; j < cols; j++) s += Math.exp(x[base + j] - m);
+    const lse = m + Math.log(s);
+    for (let j = 0; j < cols; j++) out[base + j] = x[base + j] - lse;
+  }
+  return out;
+}
+
+export function layerNorm(
+  x: TypedArray, gamma: TypedArray, beta: TypedArray, rows: number, cols: number, eps: number, dtype: DType,
+): TypedArray {
+  const out = allocArray(dtype, rows * cols);
+  for (let r = 0; r < rows; r++) {
+    const base = r * cols;
+    let mean = 0;
+    for (let j = 0; j < cols; j++) mean += x[base + j];
+    mean /= cols;
+    let v = 0;
+    for (let j = 0; j < cols; j++) v += (x[base + j] - mean) ** 2;
+    const rstd = 1 / Math.sqrt(v / cols + eps);
+    for (let j = 0; j < cols; j++) out[base + j] = (x[base + j] - mean) * rstd * gamma[j] + beta[j];
+  }
+  return out;
+}
+
+export function rowNorms(x: TypedArray, rows: number, cols: number, p: NormOrder, dtype: DType): TypedArray {
+  const out = allocArray(dtype, rows);
+  for (let r = 0; r < rows; r++) {
+    let acc = 0;
+    for (let j = 0; j < cols; j++) {
+      const a = Math.abs(x[r * cols + j]);
+      if (p === 1) acc += a;
+      else if (p === 2) acc += a * a;
+      else if (a > acc || Number.isNaN(a)) acc = a;
+    }
+    out[r] = p === 2 ? Math.sqrt(acc) : acc;
+  }
+  return out;
+}
