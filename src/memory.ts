@@ -26,6 +26,10 @@ export function tidy<T extends TensorContainer>(fn: () => T): T {
   let result: T;
   try {
     result = fn();
+  } catch (e) {
+    // An exception frees everything the scope made, so errors do not leak memory either.
+    for (const t of scope) t.dispose();
+    throw e;
   } finally {
     engine.scopes.pop();
   }

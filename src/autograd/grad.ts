@@ -135,7 +135,7 @@ export function grad(outputs: readonly Tensor[], inputs: readonly Tensor[], opti
     prev.dispose();
     g.dispose();
   };
-  let results: (Tensor | null)[];
+  let results: (Tensor | null)[] = [];
   engine.scopes.push(new Set());
   try {
     outputs.forEach((o, i) => {
@@ -152,10 +152,15 @@ export function grad(outputs: readonly Tensor[], inputs: readonly Tensor[], opti
       if (node.gradFn === null) continue;
       const needs = node.inputs.map((x) => onPath.has(x));
       const inputGrads = node.gradFn(g, needs);
+      // Gradient functions may hand the same tensor to several inputs (add returns [g, g]);
+      // each input gets its own handle so that disposing one leaves the others intact.
+      const handedOut = new Set<Tensor>([g]);
       node.inputs.forEach((x, j) => {
-        const gx = inputGrads[j];
-        if (needs[j] && gx) accumulate(x, gx);
-        else gx?.dispose();
+        let gx = inputGrads[j];
+        if (!needs[j] || !gx) return; // anything unused is freed with the walk's scope
+        if (handedOut.has(gx)) gx = gx.reshape(gx.shape);
+        handedOut.add(gx);
+        accumulate(x, gx);
       });
       if (!targets.has(t)) {
         grads.delete(t);
@@ -177,7 +182,7 @@ export function grad(outputs: readonly Tensor[], inputs: readonly Tensor[], opti
     engine.inBackward = prevBackward;
     for (const t of order) t.release();
     // Everything made during the walk is freed except the results (graph nodes keep what they need).
-    const kept = new Set(grads.values());
+    const kept = new Set(results);
     for (const t of scope) if (!kept.has(t)) t.dispose();
   }
   for (const r of results) if (r) engine.scopes[engine.scopes.length - 1]?.add(r);
