@@ -1,0 +1,324 @@
+// Cache-blocked, register-tiled single-precision GEMM: C = op(A) op(B) (+ C).
+//
+// Operands are addressed by element strides, so one routine serves every transpose combination:
+// element (i, p) of op(A) lives at a + 4 * (i * rsa + p * csa), element (p, j) of op(B) at
+// b + 4 * (p * rsb + j * csb). Blocks of op(B) (KC x NC) and op(A) (MC x KC) are packed into
+// scratch memory as micro-panels (NR columns, resp. MR rows, interleaved along k, zero-padded),
+// then an MR x NR micro-kernel keeps its tile of C in registers for the whole KC loop.
+// Accumulation is in f32 within a KC block; blocks are summed into C, which bounds the error
+// growth for long dot products.
+
+import { madd } from './simd';
+
+/** Rows of the register tile. */
+export const MR: i32 = 4;
+/** Columns of the register tile (two f32x4 vectors in SIMD builds). */
+export const NR: i32 = ASC_FEATURE_SIMD ? 8 : 4;
+/** Largest depth of a packed block (k is split into equal blocks no deeper than this). */
+export const KC: i32 = 512;
+/** Rows of a packed A block (a multiple of MR). */
+export const MC: i32 = 128;
+/** Columns of a packed B block (a multiple of NR). */
+export const NC: i32 = 2048;
+
+// @ts-ignore: decorator
+@inline function roundUp(x: i32, m: i32): i32 {
+  return ((x + m - 1) / m) * m;
+}
+
+/** Bytes of scratch that `gemm` needs for an output with `n` columns. */
+export function gemmScratchBytes(m: i32, n: i32, k: i32): usize {
+  const kBlocks = (max<i32>(k, 1) + KC - 1) / KC;
+  const kc = (max<i32>(k, 1) + kBlocks - 1) / kBlocks;
+  const mc = min<i32>(MC, roundUp(max<i32>(m, 1), MR));
+  const nc = min<i32>(NC, roundUp(max<i32>(n, 1), NR));
+  return (<usize>(mc * kc + kc * nc + MR * NR) << 2) + 64;
+}
+
+/** Packs rows [i0, i0 + mc) and depth [p0, p0 + kc) of op(A) into MR-row micro-panels. */
+function packA(a: usize, rsa: i32, csa: i32, i0: i32, mc: i32, p0: i32, kc: i32, dst: usize): void {
+  for (let ir = 0; ir < mc; ir += MR) {
+    const rows = min<i32>(MR, mc - ir);
+    const panel = dst + (<usize>(ir * kc) << 2);
+    if (rows == MR && csa == 1) {
+      // Row-major A: four row pointers walked along k, 4 x 4 transposes.
+      if (ASC_FEATURE_SIMD) {
+        const r0 = a + (<usize>((i0 + ir) * rsa + p0) << 2);
+        const rs = <usize>rsa << 2;
+        let p = 0;
+        for (; p + 4 <= kc; p += 4) {
+          const off = <usize>p << 2;
+          const v0 = v128.load(r0 + off);
+          const v1 = v128.load(r0 + rs + off);
+          const v2 = v128.load(r0 + 2 * rs + off);
+          const v3 = v128.load(r0 + 3 * rs + off);
+          const t0 = v128.shuffle<f32>(v0, v1, 0, 4, 1, 5);
+          const t1 = v128.shuffle<f32>(v0, v1, 2, 6, 3, 7);
+          const t2 = v128.shuffle<f32>(v2, v3, 0, 4, 1, 5);
+          const t3 = v128.shuffle<f32>(v2, v3, 2, 6, 3, 7);
+          const d = panel + (<usize>p << 4);
+          v128.store(d, v128.shuffle<f32>(t0, t2, 0, 1, 4, 5));
+          v128.store(d, v128.shuffle<f32>(t0, t2, 2, 3, 6, 7), 16);
+          v128.store(d, v128.shuffle<f32>(t1, t3, 0, 1, 4, 5), 32);
+          v128.store(d, v128.shuffle<f32>(t1, t3, 2, 3, 6, 7), 48);
+        }
+        for (; p < kc; p++) {
+          const src = r0 + (<usize>p << 2);
+          const d = panel + (<usize>p << 4);
+          for (let r = 0; r < 4; r++) store<f32>(d + (<usize>r << 2), load<f32>(src + <usize>r * rs));
+        }
+        continue;
+      }
+    }
+    if (rows == MR && rsa == 1) {
+      // Transposed A: MR consecutive values per k.
+      for (let p = 0; p < kc; p++) {
+        const s = a + (<usize>(i0 + ir + (p0 + p) * csa) << 2);
+        const d = panel + (<usize>(p * MR) << 2);
+        if (ASC_FEATURE_SIMD) {
+          v128.store(d, v128.load(s));
+        } else {
+          for (let r = 0; r < MR; r++) store<f32>(d + (<usize>r << 2), load<f32>(s + (<usize>r << 2)));
+        }
+      }
+      continue;
+    }
+    for (let p = 0; p < kc; p++) {
+      const d = panel + (<usize>(p * MR) << 2);
+      for (let r = 0; r < MR; r++) {
+        const v: f32 = r < rows ? load<f32>(a + (<usize>((i0 + ir + r) * rsa + (p0 + p) * csa) << 2)) : 0;
+        store<f32>(d + (<usize>r << 2), v);
+      }
+    }
+  }
+}
+
+/** Packs depth [p0, p0 + kc) and columns [j0, j0 + nc) of op(B) into NR-column micro-panels. */
+function packB(b: usize, rsb: i32, csb: i32, p0: i32, kc: i32, j0: i32, nc: i32, dst: usize): void {
+  for (let jr = 0; jr < nc; jr += NR) {
+    const cols = min<i32>(NR, nc - jr);
+    const panel = dst + (<usize>(jr * kc) << 2);
+    if (cols == NR && csb == 1) {
+      // Row-major B: NR consecutive values per k.
+      for (let p = 0; p < kc; p++) {
+        const s = b + (<usize>((p0 + p) * rsb + j0 + jr) << 2);
+        const d = panel + (<usize>(p * NR) << 2);
+        if (ASC_FEATURE_SIMD) {
+          v128.store(d, v128.load(s));
+          v128.store(d, v128.load(s, 16), 16);
+        } else {
+          for (let j = 0; j < NR; j++) store<f32>(d + (<usize>j << 2), load<f32>(s + (<usize>j << 2)));
+        }
+      }
+      continue;
+    }
+    if (ASC_FEATURE_SIMD) {
+      if (cols == NR && rsb == 1) {
+        // Transposed B ([N, K] storage): 4 x 4 transposes of two groups of four columns.
+        const c0 = b + (<usize>((j0 + jr) * csb + p0) << 2);
+        const cs = <usize>csb << 2;
+        let p = 0;
+        for (; p + 4 <= kc; p += 4) {
+          const off = <usize>p << 2;
+          const d = panel + (<usize>(p * 8) << 2);
+          for (let h = 0; h < 2; h++) {
+            const s = c0 + <usize>(4 * h) * cs + off;
+            const v0 = v128.load(s);
+            const v1 = v128.load(s + cs);
+            const v2 = v128.load(s + 2 * cs);
+            const v3 = v128.load(s + 3 * cs);
+            const t0 = v128.shuffle<f32>(v0, v1, 0, 4, 1, 5);
+            const t1 = v128.shuffle<f32>(v0, v1, 2, 6, 3, 7);
+            const t2 = v128.shuffle<f32>(v2, v3, 0, 4, 1, 5);
+            const t3 = v128.shuffle<f32>(v2, v3, 2, 6, 3, 7);
+            const dh = d + (<usize>h << 4);
+            v128.store(dh, v128.shuffle<f32>(t0, t2, 0, 1, 4, 5));
+            v128.store(dh + 32, v128.shuffle<f32>(t0, t2, 2, 3, 6, 7));
+            v128.store(dh + 64, v128.shuffle<f32>(t1, t3, 0, 1, 4, 5));
+            v128.store(dh + 96, v128.shuffle<f32>(t1, t3, 2, 3, 6, 7));
+          }
+        }
+        for (; p < kc; p++) {
+          const d = panel + (<usize>(p * 8) << 2);
+          const s = c0 + (<usize>p << 2);
+          for (let j = 0; j < 8; j++) store<f32>(d + (<usize>j << 2), load<f32>(s + <usize>j * cs));
+        }
+        continue;
+      }
+    }
+    for (let p = 0; p < kc; p++) {
+      const d = panel + (<usize>(p * NR) << 2);
+      for (let j = 0; j < NR; j++) {
+        const v: f32 = j < cols ? load<f32>(b + (<usize>((p0 + p) * rsb + (j0 + jr + j) * csb) << 2)) : 0;
+        store<f32>(d + (<usize>j << 2), v);
+      }
+    }
+  }
+}
+
+/**
+ * The SIMD micro-kernel: a 4 x 8 tile of C in 8 f32x4 accumulators over `kc` steps of packed A
+ * (4 values per step, broadcast) and packed B (8 values per step). Eight accumulators plus two B
+ * vectors and one broadcast fit the 16 registers that V8 gives wasm on x64 without spilling, and
+ * cover the latency of a multiply-add (or of a fused one) at two per cycle.
+ */
+// @ts-ignore: decorator
+@inline function kernelSimd(
+  kc: i32, ap: usize, bp: usize, c: usize, ldc: usize, rows: i32, cols: i32, accumulate: bool, tmp: usize,
+): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  let a = ap;
+  let b = bp;
+  const end = bp + (<usize>kc << 5);
+  while (b < end) {
+    const b0 = v128.load(b);
+    const b1 = v128.load(b, 16);
+    let x = v128.load32_splat(a);
+    c00 = madd(x, b0, c00); c01 = madd(x, b1, c01);
+    x = v128.load32_splat(a, 4);
+    c10 = madd(x, b0, c10); c11 = madd(x, b1, c11);
+    x = v128.load32_splat(a, 8);
+    c20 = madd(x, b0, c20); c21 = madd(x, b1, c21);
+    x = v128.load32_splat(a, 12);
+    c30 = madd(x, b0, c30); c31 = madd(x, b1, c31);
+    a += 16;
+    b += 32;
+  }
+  if (rows == 4 && cols == 8) {
+    if (accumulate) {
+      c00 = f32x4.add(c00, v128.load(c)); c01 = f32x4.add(c01, v128.load(c, 16));
+      c10 = f32x4.add(c10, v128.load(c + ldc)); c11 = f32x4.add(c11, v128.load(c + ldc, 16));
+      c20 = f32x4.add(c20, v128.load(c + 2 * ldc)); c21 = f32x4.add(c21, v128.load(c + 2 * ldc, 16));
+      c30 = f32x4.add(c30, v128.load(c + 3 * ldc)); c31 = f32x4.add(c31, v128.load(c + 3 * ldc, 16));
+    }
+    v128.store(c, c00); v128.store(c, c01, 16);
+    v128.store(c + ldc, c10); v128.store(c + ldc, c11, 16);
+    v128.store(c + 2 * ldc, c20); v128.store(c + 2 * ldc, c21, 16);
+    v128.store(c + 3 * ldc, c30); v128.store(c + 3 * ldc, c31, 16);
+    return;
+  }
+  v128.store(tmp, c00); v128.store(tmp, c01, 16);
+  v128.store(tmp, c10, 32); v128.store(tmp, c11, 48);
+  v128.store(tmp, c20, 64); v128.store(tmp, c21, 80);
+  v128.store(tmp, c30, 96); v128.store(tmp, c31, 112);
+  storeEdge(tmp, c, ldc, rows, cols, accumulate);
+}
+
+/** Writes (or adds) the valid `rows` x `cols` corner of an MR x NR tile held at `tmp` into C. */
+function storeEdge(tmp: usize, c: usize, ldc: usize, rows: i32, cols: i32, accumulate: bool): void {
+  for (let r = 0; r < rows; r++) {
+    const src = tmp + (<usize>(r * NR) << 2);
+    const dst = c + <usize>r * ldc;
+    for (let j = 0; j < cols; j++) {
+      const o = <usize>j << 2;
+      const v = load<f32>(src + o);
+      store<f32>(dst + o, accumulate ? load<f32>(dst + o) + v : v);
+    }
+  }
+}
+
+/** The scalar micro-kernel: a 4 x 4 tile of C in 16 locals. */
+// @ts-ignore: decorator
+@inline function kernelScalar(
+  kc: i32, ap: usize, bp: usize, c: usize, ldc: usize, rows: i32, cols: i32, accumulate: bool, tmp: usize,
+): void {
+  let c00: f32 = 0, c01: f32 = 0, c02: f32 = 0, c03: f32 = 0;
+  let c10: f32 = 0, c11: f32 = 0, c12: f32 = 0, c13: f32 = 0;
+  let c20: f32 = 0, c21: f32 = 0, c22: f32 = 0, c23: f32 = 0;
+  let c30: f32 = 0, c31: f32 = 0, c32: f32 = 0, c33: f32 = 0;
+  let a = ap;
+  let b = bp;
+  const end = bp + (<usize>kc << 4);
+  while (b < end) {
+    const b0 = load<f32>(b), b1 = load<f32>(b, 4), b2 = load<f32>(b, 8), b3 = load<f32>(b, 12);
+    let x = load<f32>(a);
+    c00 += x * b0; c01 += x * b1; c02 += x * b2; c03 += x * b3;
+    x = load<f32>(a, 4);
+    c10 += x * b0; c11 += x * b1; c12 += x * b2; c13 += x * b3;
+    x = load<f32>(a, 8);
+    c20 += x * b0; c21 += x * b1; c22 += x * b2; c23 += x * b3;
+    x = load<f32>(a, 12);
+    c30 += x * b0; c31 += x * b1; c32 += x * b2; c33 += x * b3;
+    a += 16;
+    b += 16;
+  }
+  store<f32>(tmp, c00); store<f32>(tmp, c01, 4); store<f32>(tmp, c02, 8); store<f32>(tmp, c03, 12);
+  store<f32>(tmp, c10, 16); store<f32>(tmp, c11, 20); store<f32>(tmp, c12, 24); store<f32>(tmp, c13, 28);
+  store<f32>(tmp, c20, 32); store<f32>(tmp, c21, 36); store<f32>(tmp, c22, 40); store<f32>(tmp, c23, 44);
+  store<f32>(tmp, c30, 48); store<f32>(tmp, c31, 52); store<f32>(tmp, c32, 56); store<f32>(tmp, c33, 60);
+  storeEdge(tmp, c, ldc, rows, cols, accumulate);
+}
+
+/**
+ * C[m x n] (row stride ldc elements) = op(A) op(B), or += when `accumulate`. `scratch` holds at
+ * least `gemmScratchBytes(m, n, k)` bytes, 16-byte aligned.
+ */
+export function gemm(
+  m: i32, n: i32, k: i32,
+  a: usize, rsa: i32, csa: i32,
+  b: usize, rsb: i32, csb: i32,
+  c: usize, ldc: i32, accumulate: bool, scratch: usize,
+): void {
+  if (m <= 0 || n <= 0) return;
+  const ldcBytes = <usize>ldc << 2;
+  if (k <= 0) {
+    if (!accumulate) for (let i = 0; i < m; i++) memory.fill(c + <usize>i * ldcBytes, 0, <usize>n << 2);
+    return;
+  }
+  const kBlocks = (k + KC - 1) / KC;
+  const kcMax = (k + kBlocks - 1) / kBlocks;
+  const mcMax = min<i32>(MC, roundUp(m, MR));
+  const packedA = (scratch + 15) & ~(<usize>15);
+  const packedB = packedA + (<usize>(mcMax * kcMax) << 2);
+  const tmp = packedB + (<usize>(kcMax * min<i32>(NC, roundUp(n, NR))) << 2);
+  for (let jc = 0; jc < n; jc += NC) {
+    const nc = min<i32>(NC, n - jc);
+    for (let pc = 0; pc < k; pc += kcMax) {
+      const kc = min<i32>(kcMax, k - pc);
+      const acc = accumulate || pc > 0;
+      packB(b, rsb, csb, pc, kc, jc, nc, packedB);
+      for (let ic = 0; ic < m; ic += MC) {
+        const mc = min<i32>(MC, m - ic);
+        packA(a, rsa, csa, ic, mc, pc, kc, packedA);
+        for (let jr = 0; jr < nc; jr += NR) {
+          const cols = min<i32>(NR, nc - jr);
+          const bp = packedB + (<usize>(jr * kc) << 2);
+          for (let ir = 0; ir < mc; ir += MR) {
+            const rows = min<i32>(MR, mc - ir);
+            const ap = packedA + (<usize>(ir * kc) << 2);
+            const cp = c + <usize>(ic + ir) * ldcBytes + (<usize>(jc + jr) << 2);
+            if (ASC_FEATURE_SIMD) kernelSimd(kc, ap, bp, cp, ldcBytes, rows, cols, acc, tmp);
+            else kernelScalar(kc, ap, bp, cp, ldcBytes, rows, cols, acc, tmp);
+          }
+        }
+      }
+    }
+  }
+}
+
+/**
+ * Batched matmul as in the backend contract: C[s] = op(A[s]) op(B[s]) for s < batch, where A is
+ * [M, K] ([K, M] when transA) and B [K, N] ([N, K] when transB); `strideA`/`strideB` are the
+ * element distances between batch entries (0 broadcasts one matrix).
+ */
+export function matmul(
+  a: usize, b: usize, c: usize,
+  batch: i32, m: i32, n: i32, k: i32,
+  transA: bool, transB: bool, strideA: i32, strideB: i32, scratch: usize,
+): void {
+  const rsa = transA ? 1 : k;
+  const csa = transA ? m : 1;
+  const rsb = transB ? 1 : n;
+  const csb = transB ? k : 1;
+  for (let s = 0; s < batch; s++) {
+    gemm(
+      m, n, k,
+      a + (<usize>(s * strideA) << 2), rsa, csa,
+      b + (<usize>(s * strideB) << 2), rsb, csb,
+      c + (<usize>(s * m * n) << 2), n, false, scratch,
+    );
+  }
+}

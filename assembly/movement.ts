@@ -1,0 +1,48 @@
+// Strided gather of 4-byte elements (f32 or i32): out[i_0..i_r] = x[offset + sum_d i_d * s_d].
+// Serves transpose, slices with steps and broadcasts (stride 0).
+
+import { at } from './simd';
+
+/** `meta` holds i32 [shape(rank), strides(rank), scratch(rank)]; rank >= 1. */
+export function stridedCopy(x: usize, out: usize, rank: i32, meta: usize, offset: i32): void {
+  const shape = meta;
+  const strides = meta + (<usize>rank << 2);
+  const idx = meta + (<usize>rank << 3);
+  const last = rank - 1;
+  const n = load<i32>(at(shape, last));
+  const s = load<i32>(at(strides, last));
+  let rows = 1;
+  for (let d = 0; d < last; d++) {
+    rows *= load<i32>(at(shape, d));
+    store<i32>(at(idx, d), 0);
+  }
+  let o = offset;
+  let dst = out;
+  const rowBytes = <usize>n << 2;
+  for (let r = 0; r < rows; r++) {
+    if (s == 1) {
+      memory.copy(dst, at(x, o), rowBytes);
+    } else if (s == 0) {
+      const v = load<i32>(at(x, o));
+      for (let i = 0; i < n; i++) store<i32>(dst + (<usize>i << 2), v);
+    } else {
+      let src = o;
+      for (let i = 0; i < n; i++) {
+        store<i32>(dst + (<usize>i << 2), load<i32>(at(x, src)));
+        src += s;
+      }
+    }
+    dst += rowBytes;
+    for (let d = last - 1; d >= 0; d--) {
+      const v = load<i32>(at(idx, d)) + 1;
+      const dim = load<i32>(at(shape, d));
+      o += load<i32>(at(strides, d));
+      if (v < dim) {
+        store<i32>(at(idx, d), v);
+        break;
+      }
+      store<i32>(at(idx, d), 0);
+      o -= load<i32>(at(strides, d)) * dim;
+    }
+  }
+}
