@@ -52,7 +52,11 @@ function erfcLarge(x: number): number {
 
 const SQRT1_2 = Math.SQRT1_2;
 
-/** GELU, exact form: x * Phi(x) = 0.5 x (1 + erf(x / sqrt 2)). */
+/**
+ * GELU, exact form: x * Phi(x) = 0.5 x (1 + erf(x / sqrt 2)). For z = x / sqrt 2 <= -3,
+ * 1 + erf(z) cancels (to 0 below z = -6), so the tail uses erfc(-z) directly.
+ */
 export function gelu(x: number): number {
-  return 0.5 * x * (1 + erf(x * SQRT1_2));
+  const z = x * SQRT1_2;
+  return 0.5 * x * (z <= -3 ? erfcLarge(-z) : 1 + erf(z));
 }
