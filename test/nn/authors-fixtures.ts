@@ -1,0 +1,53 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as vm from '../../src/index.js';
+import { parseSafetensors, type SafetensorsFile } from '../../src/checkpoint/safetensors.js';
+
+/** The repository root (two levels above this file). */
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+/** The authors' AV-MNIST fixtures, read in place from ../shared (never copied into the repository). */
+export const FIXTURES = resolve(REPO_ROOT, '../shared/fixtures/authors-avmnist');
+
+export const haveFixtures = existsSync(resolve(FIXTURES, 'weights-clean.safetensors'));
+
+const cache = new Map<string, SafetensorsFile>();
+
+/** A fixture file, parsed once. */
+export function fixture(file: string): SafetensorsFile {
+  let f = cache.get(file);
+  if (!f) {
+    f = parseSafetensors(readFileSync(resolve(FIXTURES, file)), file);
+    cache.set(file, f);
+  }
+  return f;
+}
+
+/** max |a - b| / max |b| (Infinity on length mismatch or NaN). */
+export function scaledError(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) return Infinity;
+  let diff = 0;
+  let scale = 0;
+  for (let i = 0; i < b.length; i++) {
+    const d = Math.abs(a[i] - b[i]);
+    if (Number.isNaN(d)) return Infinity;
+    diff = Math.max(diff, d);
+    scale = Math.max(scale, Math.abs(b[i]));
+  }
+  return scale === 0 ? diff : diff / scale;
+}
+
+/** The fixture inputs as tensors of `dtype` on `backend`. */
+export function fixtureInputs(dtype: 'float32' | 'float64', backend: vm.BackendName): Record<string, vm.Tensor> {
+  const inputs = fixture('inputs.safetensors').tensors;
+  const out: Record<string, vm.Tensor> = {};
+  for (const m of ['colorlessimage', 'audiospec']) out[m] = vm.tensor(inputs[m].data as Float32Array, inputs[m].shape, { dtype, backend });
+  return out;
+}
+
+/** The fixture labels as int32. */
+export function fixtureLabels(backend: vm.BackendName): vm.Tensor {
+  const l = fixture('inputs.safetensors').tensors.labels.data as BigInt64Array;
+  return vm.tensor(Array.from(l, Number), [l.length], { dtype: 'int32', backend });
+}
