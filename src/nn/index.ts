@@ -23,3 +23,4 @@ export type { MultimodalModel, RawModality, ForwardOptions } from './multimodal-
 export { type PerceiverConfig, type PerceiverModality, tokenWidth } from './perceiver-config.js';
 export { PerceiverFusion } from './perceiver-fusion.js';
 export * as presets from './presets.js';
+export { CnnLateFusion, LeNetEncoder, type CnnLateFusionConfig, type CnnModality } from './cnn-late-fusion.js';

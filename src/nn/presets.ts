@@ -1,3 +1,4 @@
+import type { CnnLateFusionConfig } from './cnn-late-fusion.js';
 import type { PerceiverConfig } from './perceiver-config.js';
 
 /**
@@ -16,3 +17,21 @@ export const avmnist: PerceiverConfig = Object.freeze({
   ]),
   classes: 10,
 });
+
+/**
+ * The CNN late-fusion baseline for AV-MNIST: LeNet-style encoders on the 28x28 images and on the
+ * spectrograms (side `specSize`, 28 by default as varmat's builder makes them; 112 as MultiBench's),
+ * 10 classes.
+ *
+ * @example
+ * const cnn = new vm.nn.CnnLateFusion(vm.nn.presets.avmnistCnn(28), { rng: 0 });
+ */
+export function avmnistCnn(specSize = 28): CnnLateFusionConfig {
+  return {
+    modalities: [
+      { name: 'colorlessimage', size: [28, 28] },
+      { name: 'audiospec', size: [specSize, specSize] },
+    ],
+    classes: 10,
+  };
+}
