@@ -1,51 +1,40 @@
-// 2-D convolution (NCHW, filters [outC, inC / groups, kH, kW]) and its two gradients, by im2col
-// and the blocked GEMM. Per image and group, the column matrix is [K = Cg * kH * kW, HW = outH *
-// outW]; 1 x 1 stride-1 unpadded convolutions use the input itself as that matrix.
-//
-// Parameters arrive as i32 in the order of Conv2dParams: n, inC, inH, inW, outC, kH, kW, strideH,
-// strideW, padH, padW, dilationH, dilationW, groups, outH, outW.
+// 2-D convolution (NCHW, filters [outC, inC / groups, kH, kW]) and its two gradients on the
+// blocked GEMM. Per image and group the column matrix is [K = Cg * kH * kW, HW = outH * outW].
+// The forward pass never writes it: the GEMM packs its B panels straight from the image
+// (im2col-pack.ts). Filters are packed once per group and reused for every image. 1 x 1 stride-1
+// unpadded convolutions use the input itself as the column matrix.
 
-import { gemm, gemmScratchBytes } from './gemm';
+import { ConvGeometry, readGeometry } from './conv-geometry';
+import { ACCUMULATE, A_PACKED, B_IM2COL, gemm, gemmScratchBytes, packAll, packedABytes } from './gemm';
 import { at } from './simd';
 
-class Conv {
-  n: i32 = 0; inC: i32 = 0; inH: i32 = 0; inW: i32 = 0; outC: i32 = 0; kH: i32 = 0; kW: i32 = 0;
-  sH: i32 = 0; sW: i32 = 0; pH: i32 = 0; pW: i32 = 0; dH: i32 = 0; dW: i32 = 0; groups: i32 = 0;
-  outH: i32 = 0; outW: i32 = 0;
-  cg: i32 = 0; og: i32 = 0; k: i32 = 0; hw: i32 = 0; direct: bool = false;
+// @ts-ignore: decorator
+@inline function align64(x: usize): usize {
+  return (x + 63) & ~(<usize>63);
 }
 
-// One statically allocated parameter record (the stub runtime never frees, so avoid `new`).
-const C = changetype<Conv>(memory.data(offsetof<Conv>(), 8));
+// @ts-ignore: decorator
+@inline function colBytes(c: ConvGeometry): usize {
+  return c.direct ? 0 : align64((<usize>c.k * <usize>c.hw) << 2);
+}
 
-function readParams(p: usize): Conv {
-  C.n = load<i32>(p); C.inC = load<i32>(p, 4); C.inH = load<i32>(p, 8); C.inW = load<i32>(p, 12);
-  C.outC = load<i32>(p, 16); C.kH = load<i32>(p, 20); C.kW = load<i32>(p, 24);
-  C.sH = load<i32>(p, 28); C.sW = load<i32>(p, 32); C.pH = load<i32>(p, 36); C.pW = load<i32>(p, 40);
-  C.dH = load<i32>(p, 44); C.dW = load<i32>(p, 48); C.groups = load<i32>(p, 52);
-  C.outH = load<i32>(p, 56); C.outW = load<i32>(p, 60);
-  C.cg = C.inC / C.groups;
-  C.og = C.outC / C.groups;
-  C.k = C.cg * C.kH * C.kW;
-  C.hw = C.outH * C.outW;
-  C.direct = C.kH == 1 && C.kW == 1 && C.sH == 1 && C.sW == 1 && C.pH == 0 && C.pW == 0
-    && C.outH == C.inH && C.outW == C.inW;
-  return C;
+// @ts-ignore: decorator
+@inline function packedBytes(c: ConvGeometry): usize {
+  return align64(max<usize>(packedABytes(c.og, c.k), packedABytes(c.k, c.og)));
 }
 
 /** Bytes of scratch that the conv kernels need for parameters at `p`. */
 export function convScratchBytes(p: usize): usize {
-  const c = readParams(p);
-  const col: usize = c.direct ? 0 : (<usize>c.k * <usize>c.hw) << 2;
+  const c = readGeometry(p);
   // The largest of the three GEMMs' scratch: [og, hw, k], [k, hw, og], [og, k, hw].
   let g = gemmScratchBytes(c.og, c.hw, c.k);
   g = max<usize>(g, gemmScratchBytes(c.k, c.hw, c.og));
   g = max<usize>(g, gemmScratchBytes(c.og, c.k, c.hw));
-  return ((col + 63) & ~(<usize>63)) + g;
+  return packedBytes(c) + colBytes(c) + g + 64;
 }
 
-/** Column matrix of image plane group starting at `x` (Cg channels): col[K, HW]. */
-function im2col(c: Conv, x: usize, col: usize): void {
+/** Column matrix of the image group at `x` (Cg channels): col[K, HW]. */
+function im2col(c: ConvGeometry, x: usize, col: usize): void {
   const plane = c.inH * c.inW;
   let row = 0;
   for (let ch = 0; ch < c.cg; ch++) {
@@ -79,8 +68,8 @@ function im2col(c: Conv, x: usize, col: usize): void {
   }
 }
 
-/** Adds the column matrix col[K, HW] back into image plane group `dx` (Cg channels). */
-function col2im(c: Conv, col: usize, dx: usize): void {
+/** Adds the column matrix col[K, HW] back into the image group at `dx` (Cg channels). */
+function col2im(c: ConvGeometry, col: usize, dx: usize): void {
   const plane = c.inH * c.inW;
   let row = 0;
   for (let ch = 0; ch < c.cg; ch++) {
@@ -123,38 +112,38 @@ function col2im(c: Conv, col: usize, dx: usize): void {
 
 /** y = conv2d(x, w). */
 export function conv2d(x: usize, w: usize, y: usize, p: usize, scratch: usize): void {
-  const c = readParams(p);
-  const col = scratch;
-  const gs = c.direct ? scratch : scratch + ((((<usize>c.k * <usize>c.hw) << 2) + 63) & ~(<usize>63));
+  const c = readGeometry(p);
+  const packed = align64(scratch);
+  const gs = packed + packedBytes(c);
   const plane = c.inH * c.inW;
-  for (let n = 0; n < c.n; n++) {
-    for (let g = 0; g < c.groups; g++) {
+  for (let g = 0; g < c.groups; g++) {
+    // W_g [og, K], packed once for all images.
+    packAll(c.og, c.k, at(w, g * c.og * c.k), c.k, 1, packed);
+    for (let n = 0; n < c.n; n++) {
       const xg = at(x, (n * c.inC + g * c.cg) * plane);
-      let b = xg;
-      if (!c.direct) {
-        im2col(c, xg, col);
-        b = col;
-      }
-      gemm(c.og, c.hw, c.k, at(w, g * c.og * c.k), c.k, 1, b, c.hw, 1,
-        at(y, (n * c.outC + g * c.og) * c.hw), c.hw, false, gs);
+      const yg = at(y, (n * c.outC + g * c.og) * c.hw);
+      if (c.direct) gemm(c.og, c.hw, c.k, packed, 0, 0, xg, c.hw, 1, yg, c.hw, A_PACKED, gs);
+      else gemm(c.og, c.hw, c.k, packed, 0, 0, xg, 0, 0, yg, c.hw, A_PACKED | B_IM2COL, gs);
     }
   }
 }
 
 /** dx = d conv2d / d x applied to dy. */
 export function conv2dGradInput(dy: usize, w: usize, dx: usize, p: usize, scratch: usize): void {
-  const c = readParams(p);
-  const col = scratch;
-  const gs = c.direct ? scratch : scratch + ((((<usize>c.k * <usize>c.hw) << 2) + 63) & ~(<usize>63));
+  const c = readGeometry(p);
+  const packed = align64(scratch);
+  const col = packed + packedBytes(c);
+  const gs = col + colBytes(c);
   const plane = c.inH * c.inW;
   if (!c.direct) memory.fill(dx, 0, (<usize>c.n * <usize>c.inC * <usize>plane) << 2);
-  for (let n = 0; n < c.n; n++) {
-    for (let g = 0; g < c.groups; g++) {
+  for (let g = 0; g < c.groups; g++) {
+    // W_g^T [K, og], packed once for all images.
+    packAll(c.k, c.og, at(w, g * c.og * c.k), 1, c.k, packed);
+    for (let n = 0; n < c.n; n++) {
       const dxg = at(dx, (n * c.inC + g * c.cg) * plane);
       // dcol[K, HW] = W_g^T [K, og] dy_g [og, HW]
       const target = c.direct ? dxg : col;
-      gemm(c.k, c.hw, c.og, at(w, g * c.og * c.k), 1, c.k, at(dy, (n * c.outC + g * c.og) * c.hw), c.hw, 1,
-        target, c.hw, false, gs);
+      gemm(c.k, c.hw, c.og, packed, 0, 0, at(dy, (n * c.outC + g * c.og) * c.hw), c.hw, 1, target, c.hw, A_PACKED, gs);
       if (!c.direct) col2im(c, col, dxg);
     }
   }
@@ -162,9 +151,9 @@ export function conv2dGradInput(dy: usize, w: usize, dx: usize, p: usize, scratc
 
 /** dw = d conv2d / d w applied to dy, summed over the batch. */
 export function conv2dGradFilter(x: usize, dy: usize, dw: usize, p: usize, scratch: usize): void {
-  const c = readParams(p);
-  const col = scratch;
-  const gs = c.direct ? scratch : scratch + ((((<usize>c.k * <usize>c.hw) << 2) + 63) & ~(<usize>63));
+  const c = readGeometry(p);
+  const col = align64(scratch) + packedBytes(c);
+  const gs = col + colBytes(c);
   const plane = c.inH * c.inW;
   if (c.n == 0) memory.fill(dw, 0, (<usize>c.outC * <usize>c.k) << 2);
   for (let n = 0; n < c.n; n++) {
@@ -177,7 +166,8 @@ export function conv2dGradFilter(x: usize, dy: usize, dw: usize, p: usize, scrat
       }
       // dW_g[og, K] += dy_g [og, HW] col^T [HW, K]
       gemm(c.og, c.k, c.hw, at(dy, (n * c.outC + g * c.og) * c.hw), c.hw, 1, b, 1, c.hw,
-        at(dw, g * c.og * c.k), c.k, n > 0, gs);
+        at(dw, g * c.og * c.k), c.k, n > 0 ? ACCUMULATE : 0, gs);
     }
   }
 }
+

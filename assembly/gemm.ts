@@ -8,6 +8,7 @@
 // Accumulation is in f32 within a KC block; blocks are summed into C, which bounds the error
 // growth for long dot products.
 
+import { packBIm2col } from './im2col-pack';
 import { madd } from './simd';
 
 /** Rows of the register tile. */
@@ -26,10 +27,45 @@ export const NC: i32 = 2048;
   return ((x + m - 1) / m) * m;
 }
 
+/** `gemm` flag: add into C instead of overwriting it. */
+export const ACCUMULATE: i32 = 1;
+/** `gemm` flag: B is the virtual im2col matrix of the image group at `b` (geometry in conv-geometry.ts). */
+export const B_IM2COL: i32 = 2;
+/** `gemm` flag: `a` holds all of op(A) already packed by `packAll`. */
+export const A_PACKED: i32 = 4;
+
+/** Depth of the packed blocks for a product of depth k: k split evenly into blocks of at most KC. */
+// @ts-ignore: decorator
+@inline function kcBlock(k: i32): i32 {
+  const kBlocks = (k + KC - 1) / KC;
+  return (k + kBlocks - 1) / kBlocks;
+}
+
+/** Bytes that `packAll` writes for an m x k op(A). */
+export function packedABytes(m: i32, k: i32): usize {
+  return <usize>(roundUp(m, MR) * k) << 2;
+}
+
+/**
+ * Packs all of op(A) (m x k) in the order in which `gemm` consumes it: depth block after depth
+ * block, and within one, row block after row block. A matrix used against many B (a convolution's
+ * filters against every image) is then packed once.
+ */
+export function packAll(m: i32, k: i32, a: usize, rsa: i32, csa: i32, dst: usize): void {
+  if (m <= 0 || k <= 0) return;
+  const kcMax = kcBlock(k);
+  const mPad = roundUp(m, MR);
+  for (let pc = 0; pc < k; pc += kcMax) {
+    const kc = min<i32>(kcMax, k - pc);
+    for (let ic = 0; ic < m; ic += MC) {
+      packA(a, rsa, csa, ic, min<i32>(MC, m - ic), pc, kc, dst + (<usize>(pc * mPad + ic * kc) << 2));
+    }
+  }
+}
+
 /** Bytes of scratch that `gemm` needs for an output with `n` columns. */
 export function gemmScratchBytes(m: i32, n: i32, k: i32): usize {
-  const kBlocks = (max<i32>(k, 1) + KC - 1) / KC;
-  const kc = (max<i32>(k, 1) + kBlocks - 1) / kBlocks;
+  const kc = kcBlock(max<i32>(k, 1));
   const mc = min<i32>(MC, roundUp(max<i32>(m, 1), MR));
   const nc = min<i32>(NC, roundUp(max<i32>(n, 1), NR));
   return (<usize>(mc * kc + kc * nc + MR * NR) << 2) + 64;
@@ -253,24 +289,29 @@ function storeEdge(tmp: usize, c: usize, ldc: usize, rows: i32, cols: i32, accum
 }
 
 /**
- * C[m x n] (row stride ldc elements) = op(A) op(B), or += when `accumulate`. `scratch` holds at
- * least `gemmScratchBytes(m, n, k)` bytes, 16-byte aligned.
+ * C[m x n] (row stride ldc elements) = op(A) op(B), or += with ACCUMULATE. `scratch` holds at
+ * least `gemmScratchBytes(m, n, k)` bytes. With B_IM2COL, B is the virtual im2col matrix of the
+ * image group at `b` (rsb, csb unused); with A_PACKED, `a` is the output of `packAll` (rsa, csa
+ * unused).
  */
 export function gemm(
   m: i32, n: i32, k: i32,
   a: usize, rsa: i32, csa: i32,
   b: usize, rsb: i32, csb: i32,
-  c: usize, ldc: i32, accumulate: bool, scratch: usize,
+  c: usize, ldc: i32, flags: i32, scratch: usize,
 ): void {
   if (m <= 0 || n <= 0) return;
+  const accumulate = (flags & ACCUMULATE) != 0;
+  const im2col = (flags & B_IM2COL) != 0;
+  const prepacked = (flags & A_PACKED) != 0;
   const ldcBytes = <usize>ldc << 2;
   if (k <= 0) {
     if (!accumulate) for (let i = 0; i < m; i++) memory.fill(c + <usize>i * ldcBytes, 0, <usize>n << 2);
     return;
   }
-  const kBlocks = (k + KC - 1) / KC;
-  const kcMax = (k + kBlocks - 1) / kBlocks;
+  const kcMax = kcBlock(k);
   const mcMax = min<i32>(MC, roundUp(m, MR));
+  const mPad = roundUp(m, MR);
   const packedA = (scratch + 15) & ~(<usize>15);
   const packedB = packedA + (<usize>(mcMax * kcMax) << 2);
   const tmp = packedB + (<usize>(kcMax * min<i32>(NC, roundUp(n, NR))) << 2);
@@ -279,16 +320,19 @@ export function gemm(
     for (let pc = 0; pc < k; pc += kcMax) {
       const kc = min<i32>(kcMax, k - pc);
       const acc = accumulate || pc > 0;
-      packB(b, rsb, csb, pc, kc, jc, nc, packedB);
+      if (im2col) packBIm2col(b, pc, kc, jc, nc, NR, packedB);
+      else packB(b, rsb, csb, pc, kc, jc, nc, packedB);
       for (let ic = 0; ic < m; ic += MC) {
         const mc = min<i32>(MC, m - ic);
-        packA(a, rsa, csa, ic, mc, pc, kc, packedA);
+        let pa = packedA;
+        if (prepacked) pa = a + (<usize>(pc * mPad + ic * kc) << 2);
+        else packA(a, rsa, csa, ic, mc, pc, kc, packedA);
         for (let jr = 0; jr < nc; jr += NR) {
           const cols = min<i32>(NR, nc - jr);
           const bp = packedB + (<usize>(jr * kc) << 2);
           for (let ir = 0; ir < mc; ir += MR) {
             const rows = min<i32>(MR, mc - ir);
-            const ap = packedA + (<usize>(ir * kc) << 2);
+            const ap = pa + (<usize>(ir * kc) << 2);
             const cp = c + <usize>(ic + ir) * ldcBytes + (<usize>(jc + jr) << 2);
             if (ASC_FEATURE_SIMD) kernelSimd(kc, ap, bp, cp, ldcBytes, rows, cols, acc, tmp);
             else kernelScalar(kc, ap, bp, cp, ldcBytes, rows, cols, acc, tmp);
@@ -318,7 +362,7 @@ export function matmul(
       m, n, k,
       a + (<usize>(s * strideA) << 2), rsa, csa,
       b + (<usize>(s * strideB) << 2), rsb, csb,
-      c + (<usize>(s * m * n) << 2), n, false, scratch,
+      c + (<usize>(s * m * n) << 2), n, 0, scratch,
     );
   }
 }

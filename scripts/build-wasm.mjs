@@ -19,7 +19,7 @@ const PROBE_TARGETS = ['simd', 'relaxed'];
 
 async function sourceHash() {
   const h = createHash('sha256');
-  const files = (await readdir(join(root, 'assembly'))).filter((f) => f.endsWith('.ts')).sort();
+  const files = (await readdir(join(root, 'assembly'), { recursive: true })).filter((f) => f.endsWith('.ts')).sort();
   for (const f of files) h.update(f).update(await readFile(join(root, 'assembly', f)));
   h.update(await readFile(join(root, 'asconfig.json')));
   h.update(await readFile(fileURLToPath(import.meta.url)));

@@ -316,6 +316,9 @@ describe.each(variants)('wasm backend (%s build) vs reference', (variant) => {
       ['lenet 5x5', convParams(2, 1, 28, 28, 8, 5, 5)],
       ['wide channels', convParams(1, 33, 6, 6, 65, 3, 3, { pad: [1, 1] })],
       ['kernel larger than stride', convParams(1, 2, 8, 8, 3, 4, 4, { stride: [3, 3], pad: [2, 2] })],
+      // Several GEMM blocks: K = 540 > 512 deep, 130 > 128 output channels, HW = 2304 > 2048 columns.
+      ['multi-block K and M', convParams(1, 60, 5, 5, 130, 3, 3)],
+      ['multi-block HW', convParams(1, 2, 50, 50, 3, 3, 3)],
     ];
     for (const [name, p] of cases) {
       const xs = p.n * p.inC * p.inH * p.inW;
