@@ -1,0 +1,39 @@
+import type { NormOrder } from '../../backend.js';
+import type { GpuHandle } from '../gpu-handle.js';
+import type { GpuRuntime } from '../gpu-runtime.js';
+import { UniformWriter } from '../uniform-writer.js';
+
+type RowEntry = 'softmax' | 'log_softmax' | 'layer_norm' | 'row_norms';
+
+function rowKernel(
+  rt: GpuRuntime, entry: RowEntry, x: GpuHandle, rows: number, cols: number, outSize: number,
+  extra: { order?: number; eps?: number; gamma?: GpuHandle; beta?: GpuHandle } = {},
+): GpuHandle {
+  const out = rt.output(x.dtype, outSize);
+  const bindings: [GPUBuffer, 'r' | 'w'][] = [[x.buffer, 'r'], [out.buffer, 'w']];
+  if (extra.gamma && extra.beta) bindings.push([extra.gamma.buffer, 'r'], [extra.beta.buffer, 'r']);
+  rt.dispatch({
+    family: 'rows',
+    entry,
+    uniforms: new UniformWriter().u32(rows, cols, extra.order ?? 0).f32(extra.eps ?? 0).data(),
+    bindings,
+    groups: outSize === 0 ? 0 : rows,
+  });
+  return out;
+}
+
+export function softmax(rt: GpuRuntime, x: GpuHandle, rows: number, cols: number): GpuHandle {
+  return rowKernel(rt, 'softmax', x, rows, cols, rows * cols);
+}
+
+export function logSoftmax(rt: GpuRuntime, x: GpuHandle, rows: number, cols: number): GpuHandle {
+  return rowKernel(rt, 'log_softmax', x, rows, cols, rows * cols);
+}
+
+export function layerNorm(rt: GpuRuntime, x: GpuHandle, gamma: GpuHandle, beta: GpuHandle, rows: number, cols: number, eps: number): GpuHandle {
+  return rowKernel(rt, 'layer_norm', x, rows, cols, rows * cols, { eps, gamma, beta });
+}
+
+export function rowNorms(rt: GpuRuntime, x: GpuHandle, rows: number, cols: number, p: NormOrder): GpuHandle {
+  return rowKernel(rt, 'row_norms', x, rows, cols, rows, { order: p === Infinity ? 0 : p });
+}
