@@ -68,6 +68,113 @@ export function sigmoid64(x: f64): f64 {
 }
 
 // ---- f64x2 -------------------------------------------------------------------------------------
+// Polynomial coefficients live in tables and are read with v128.load64_splat (one instruction):
+// V8 rebuilds a v128 constant from immediates with three instructions at every use.
+
+// exp: Taylor coefficients 1/11! ... 1/0!, highest degree first.
+const EXP_C = memory.data<f64>([
+  2.505210838544172e-8, 2.755731922398589e-7, 2.755731922398589e-6, 2.48015873015873e-5,
+  1.984126984126984e-4, 1.388888888888889e-3, 8.333333333333333e-3, 4.1666666666666664e-2,
+  1.6666666666666666e-1, 0.5, 1.0, 1.0,
+]);
+// erfc: P(s), highest degree first.
+const ERFC_C = memory.data<f64>([
+  1.3007400689576188e-07, 3.4326595868642796e-07, -1.7229370314357462e-06, -1.411443830876001e-06,
+  1.160944169715529e-05, -5.37264814531705e-06, -5.220045847974654e-05, 9.093128608641408e-05,
+  0.0001622830278250323, -0.0006673494676305376, -0.00022643808193598984, 0.004184045779930264,
+  -0.001596435197061957, -0.03137659574313007, 0.01852462565867306, 0.5823155576756518,
+  -0.5713620002311371,
+]);
+// log: 2 atanh series 1/19, 1/17, ..., 1/3, 1.
+const LOG_C = memory.data<f64>([
+  1.0 / 19.0, 1.0 / 17.0, 1.0 / 15.0, 1.0 / 13.0, 1.0 / 11.0, 1.0 / 9.0, 1.0 / 7.0, 1.0 / 5.0, 1.0 / 3.0, 1.0,
+]);
+// Other constants, by index below.
+const K = memory.data<f64>([
+  -200, 200, LOG2E, LN2_HI, LN2_LO, 0.5, 1.0, T_MIN, S_SCALE, -1.0, 2.0, SQRT1_2, 1e-3,
+  TWO_OVER_SQRT_PI, -1.0 / 3.0, 2.0 / 15.0, 60, 1.4142135623730951, LN2,
+]);
+const K_LO = 0, K_HI = 1, K_LOG2E = 2, K_LN2_HI = 3, K_LN2_LO = 4, K_HALF = 5, K_ONE = 6, K_TMIN = 7;
+const K_SSCALE = 8, K_MINUS_ONE = 9, K_TWO = 10, K_SQRT1_2 = 11, K_SMALL = 12, K_2_SQRTPI = 13;
+const K_MINUS_THIRD = 14, K_2_15 = 15, K_SIXTY = 16, K_SQRT2 = 17, K_LN2 = 18;
+
+// @ts-ignore: decorator
+@inline function kv(i: i32): v128 {
+  return v128.load64_splat(K + (<usize>i << 3));
+}
+
+/**
+ * Polynomials by Estrin's scheme (coefficients at `t`, highest degree first): independent
+ * multiply-adds in a tree instead of one serial Horner chain, so the latency of a chain of
+ * dependent multiply-adds no longer bounds the throughput.
+ */
+// @ts-ignore: decorator
+@inline function estrin12(t: usize, x: v128): v128 {
+  const b0 = madd2(v128.load64_splat(t, 80), x, v128.load64_splat(t, 88));
+  const b1 = madd2(v128.load64_splat(t, 64), x, v128.load64_splat(t, 72));
+  const b2 = madd2(v128.load64_splat(t, 48), x, v128.load64_splat(t, 56));
+  const b3 = madd2(v128.load64_splat(t, 32), x, v128.load64_splat(t, 40));
+  const b4 = madd2(v128.load64_splat(t, 16), x, v128.load64_splat(t, 24));
+  const b5 = madd2(v128.load64_splat(t, 0), x, v128.load64_splat(t, 8));
+  const x2 = f64x2.mul(x, x);
+  const l1_0 = madd2(b1, x2, b0);
+  const l1_1 = madd2(b3, x2, b2);
+  const l1_2 = madd2(b5, x2, b4);
+  const x4 = f64x2.mul(x2, x2);
+  const l2_0 = madd2(l1_1, x4, l1_0);
+  const l2_1 = l1_2;
+  const x8 = f64x2.mul(x4, x4);
+  const l3_0 = madd2(l2_1, x8, l2_0);
+  return l3_0;
+}
+
+// @ts-ignore: decorator
+@inline function estrin17(t: usize, x: v128): v128 {
+  const b0 = madd2(v128.load64_splat(t, 120), x, v128.load64_splat(t, 128));
+  const b1 = madd2(v128.load64_splat(t, 104), x, v128.load64_splat(t, 112));
+  const b2 = madd2(v128.load64_splat(t, 88), x, v128.load64_splat(t, 96));
+  const b3 = madd2(v128.load64_splat(t, 72), x, v128.load64_splat(t, 80));
+  const b4 = madd2(v128.load64_splat(t, 56), x, v128.load64_splat(t, 64));
+  const b5 = madd2(v128.load64_splat(t, 40), x, v128.load64_splat(t, 48));
+  const b6 = madd2(v128.load64_splat(t, 24), x, v128.load64_splat(t, 32));
+  const b7 = madd2(v128.load64_splat(t, 8), x, v128.load64_splat(t, 16));
+  const b8 = v128.load64_splat(t, 0);
+  const x2 = f64x2.mul(x, x);
+  const l1_0 = madd2(b1, x2, b0);
+  const l1_1 = madd2(b3, x2, b2);
+  const l1_2 = madd2(b5, x2, b4);
+  const l1_3 = madd2(b7, x2, b6);
+  const l1_4 = b8;
+  const x4 = f64x2.mul(x2, x2);
+  const l2_0 = madd2(l1_1, x4, l1_0);
+  const l2_1 = madd2(l1_3, x4, l1_2);
+  const l2_2 = l1_4;
+  const x8 = f64x2.mul(x4, x4);
+  const l3_0 = madd2(l2_1, x8, l2_0);
+  const l3_1 = l2_2;
+  const x16 = f64x2.mul(x8, x8);
+  const l4_0 = madd2(l3_1, x16, l3_0);
+  return l4_0;
+}
+
+// @ts-ignore: decorator
+@inline function estrin10(t: usize, x: v128): v128 {
+  const b0 = madd2(v128.load64_splat(t, 64), x, v128.load64_splat(t, 72));
+  const b1 = madd2(v128.load64_splat(t, 48), x, v128.load64_splat(t, 56));
+  const b2 = madd2(v128.load64_splat(t, 32), x, v128.load64_splat(t, 40));
+  const b3 = madd2(v128.load64_splat(t, 16), x, v128.load64_splat(t, 24));
+  const b4 = madd2(v128.load64_splat(t, 0), x, v128.load64_splat(t, 8));
+  const x2 = f64x2.mul(x, x);
+  const l1_0 = madd2(b1, x2, b0);
+  const l1_1 = madd2(b3, x2, b2);
+  const l1_2 = b4;
+  const x4 = f64x2.mul(x2, x2);
+  const l2_0 = madd2(l1_1, x4, l1_0);
+  const l2_1 = l1_2;
+  const x8 = f64x2.mul(x4, x4);
+  const l3_0 = madd2(l2_1, x8, l2_0);
+  return l3_0;
+}
 
 // @ts-ignore: decorator
 @inline function madd2(a: v128, b: v128, c: v128): v128 {
@@ -75,30 +182,15 @@ export function sigmoid64(x: f64): f64 {
   return f64x2.add(f64x2.mul(a, b), c);
 }
 
-// @ts-ignore: decorator
-@inline function k2(c: f64): v128 {
-  return f64x2.splat(c);
-}
-
 /** exp of two f64 lanes, for arguments whose results matter in f32 (clamped to [-200, 200]). */
 // @ts-ignore: decorator
 @inline export function exp2v(xIn: v128): v128 {
-  const x = f64x2.min(f64x2.max(xIn, k2(-200)), k2(200));
-  const n = f64x2.nearest(f64x2.mul(x, k2(LOG2E)));
-  const r = f64x2.sub(f64x2.sub(x, f64x2.mul(n, k2(LN2_HI))), f64x2.mul(n, k2(LN2_LO)));
+  // pmax/pmin are single instructions and keep a NaN that comes as the first operand.
+  const x = f64x2.pmin(f64x2.pmax(xIn, kv(K_LO)), kv(K_HI));
+  const n = f64x2.nearest(f64x2.mul(x, kv(K_LOG2E)));
+  const r = f64x2.sub(f64x2.sub(x, f64x2.mul(n, kv(K_LN2_HI))), f64x2.mul(n, kv(K_LN2_LO)));
   // Taylor to degree 11 on |r| <= ln2 / 2: truncation below 7e-15.
-  let p = k2(2.505210838544172e-8);
-  p = madd2(p, r, k2(2.755731922398589e-7));
-  p = madd2(p, r, k2(2.755731922398589e-6));
-  p = madd2(p, r, k2(2.48015873015873e-5));
-  p = madd2(p, r, k2(1.984126984126984e-4));
-  p = madd2(p, r, k2(1.388888888888889e-3));
-  p = madd2(p, r, k2(8.333333333333333e-3));
-  p = madd2(p, r, k2(4.1666666666666664e-2));
-  p = madd2(p, r, k2(1.6666666666666666e-1));
-  p = madd2(p, r, k2(0.5));
-  p = madd2(p, r, k2(1.0));
-  p = madd2(p, r, k2(1.0));
+  const p = estrin12(EXP_C, r);
   // 2^n from the exponent bits (|n| <= 289, so 2^n is a normal f64).
   const ni = i64x2.extend_low_i32x4_s(i32x4.trunc_sat_f64x2_s_zero(n));
   const scale = i64x2.shl(i64x2.add(ni, i64x2.splat(1023)), 52);
@@ -108,25 +200,9 @@ export function sigmoid64(x: f64): f64 {
 /** erfc of two non-negative f64 lanes. */
 // @ts-ignore: decorator
 @inline function erfcPos2(x: v128): v128 {
-  const t = f64x2.div(k2(1.0), madd2(x, k2(0.5), k2(1.0)));
-  const s = madd2(f64x2.sub(f64x2.max(t, k2(T_MIN)), k2(T_MIN)), k2(S_SCALE), k2(-1.0));
-  let p = k2(1.3007400689576188e-07);
-  p = madd2(p, s, k2(3.4326595868642796e-07));
-  p = madd2(p, s, k2(-1.7229370314357462e-06));
-  p = madd2(p, s, k2(-1.411443830876001e-06));
-  p = madd2(p, s, k2(1.160944169715529e-05));
-  p = madd2(p, s, k2(-5.37264814531705e-06));
-  p = madd2(p, s, k2(-5.220045847974654e-05));
-  p = madd2(p, s, k2(9.093128608641408e-05));
-  p = madd2(p, s, k2(0.0001622830278250323));
-  p = madd2(p, s, k2(-0.0006673494676305376));
-  p = madd2(p, s, k2(-0.00022643808193598984));
-  p = madd2(p, s, k2(0.004184045779930264));
-  p = madd2(p, s, k2(-0.001596435197061957));
-  p = madd2(p, s, k2(-0.03137659574313007));
-  p = madd2(p, s, k2(0.01852462565867306));
-  p = madd2(p, s, k2(0.5823155576756518));
-  p = madd2(p, s, k2(-0.5713620002311371));
+  const t = f64x2.div(kv(K_ONE), madd2(x, kv(K_HALF), kv(K_ONE)));
+  const s = madd2(f64x2.sub(f64x2.pmax(t, kv(K_TMIN)), kv(K_TMIN)), kv(K_SSCALE), kv(K_MINUS_ONE));
+  const p = estrin17(ERFC_C, s);
   return f64x2.mul(t, exp2v(f64x2.sub(p, f64x2.mul(x, x))));
 }
 
@@ -134,38 +210,38 @@ export function sigmoid64(x: f64): f64 {
 // @ts-ignore: decorator
 @inline function erf2(x: v128): v128 {
   const a = f64x2.abs(x);
-  const big = f64x2.sub(k2(1.0), erfcPos2(a));
+  const big = f64x2.sub(kv(K_ONE), erfcPos2(a));
   // Restore the sign of x (erf is odd); NaN keeps its payload through the or.
   const signed = v128.or(big, v128.and(x, i64x2.splat(0x8000000000000000)));
-  const small = f64x2.mul(f64x2.mul(x, k2(TWO_OVER_SQRT_PI)), madd2(f64x2.mul(x, x), k2(-1.0 / 3.0), k2(1.0)));
-  return v128.bitselect(small, signed, f64x2.lt(a, k2(1e-3)));
+  const small = f64x2.mul(f64x2.mul(x, kv(K_2_SQRTPI)), madd2(f64x2.mul(x, x), kv(K_MINUS_THIRD), kv(K_ONE)));
+  return v128.bitselect(small, signed, f64x2.lt(a, kv(K_SMALL)));
 }
 
 /** GELU of two f64 lanes. */
 // @ts-ignore: decorator
 @inline function gelu2(x: v128): v128 {
-  const z = f64x2.mul(x, k2(SQRT1_2));
+  const z = f64x2.mul(x, kv(K_SQRT1_2));
   const e = erfcPos2(f64x2.abs(z));
-  const c = v128.bitselect(f64x2.sub(k2(2.0), e), e, f64x2.ge(z, k2(0)));
-  return f64x2.mul(f64x2.mul(x, k2(0.5)), c);
+  const c = v128.bitselect(f64x2.sub(kv(K_TWO), e), e, f64x2.ge(z, f64x2.splat(0)));
+  return f64x2.mul(f64x2.mul(x, kv(K_HALF)), c);
 }
 
 /** Sigmoid of two f64 lanes. */
 // @ts-ignore: decorator
 @inline function sigmoid2(x: v128): v128 {
-  return f64x2.div(k2(1.0), f64x2.add(k2(1.0), exp2v(f64x2.neg(x))));
+  return f64x2.div(kv(K_ONE), f64x2.add(kv(K_ONE), exp2v(f64x2.neg(x))));
 }
 
 /** tanh of two f64 lanes. */
 // @ts-ignore: decorator
 @inline function tanh2(x: v128): v128 {
   const a = f64x2.abs(x);
-  const e = exp2v(f64x2.min(f64x2.add(a, a), k2(60)));
-  const big = f64x2.sub(k2(1.0), f64x2.div(k2(2.0), f64x2.add(e, k2(1.0))));
+  const e = exp2v(f64x2.pmin(f64x2.add(a, a), kv(K_SIXTY)));
+  const big = f64x2.sub(kv(K_ONE), f64x2.div(kv(K_TWO), f64x2.add(e, kv(K_ONE))));
   const x2 = f64x2.mul(x, x);
-  const small = f64x2.mul(x, madd2(x2, madd2(x2, k2(2.0 / 15.0), k2(-1.0 / 3.0)), k2(1.0)));
+  const small = f64x2.mul(x, madd2(x2, madd2(x2, kv(K_2_15), kv(K_MINUS_THIRD)), kv(K_ONE)));
   const signed = v128.or(big, v128.and(x, i64x2.splat(0x8000000000000000)));
-  return v128.bitselect(small, signed, f64x2.lt(a, k2(1e-3)));
+  return v128.bitselect(small, signed, f64x2.lt(a, kv(K_SMALL)));
 }
 
 /** Natural log of two positive normal f64 lanes (special values are patched by the caller). */
@@ -175,24 +251,14 @@ export function sigmoid64(x: f64): f64 {
   let e = i64x2.sub(i64x2.shr_u(bits, 52), i64x2.splat(1023));
   let m = v128.or(v128.and(bits, i64x2.splat(0x000fffffffffffff)), i64x2.splat(0x3ff0000000000000));
   // Bring m into [sqrt(1/2), sqrt(2)).
-  const hi = f64x2.gt(m, k2(1.4142135623730951));
-  m = v128.bitselect(f64x2.mul(m, k2(0.5)), m, hi);
+  const hi = f64x2.gt(m, kv(K_SQRT2));
+  m = v128.bitselect(f64x2.mul(m, kv(K_HALF)), m, hi);
   e = i64x2.sub(e, hi); // hi lanes are all ones, i.e. -1
   const ef = f64x2.convert_low_i32x4_s(v128.shuffle<i32>(e, e, 0, 2, 0, 2));
-  const s = f64x2.div(f64x2.sub(m, k2(1.0)), f64x2.add(m, k2(1.0)));
-  const s2 = f64x2.mul(s, s);
+  const s = f64x2.div(f64x2.sub(m, kv(K_ONE)), f64x2.add(m, kv(K_ONE)));
   // 2 atanh(s) = 2 (s + s^3/3 + s^5/5 + ...), |s| <= 0.1716: terms to s^19.
-  let p = k2(1.0 / 19.0);
-  p = madd2(p, s2, k2(1.0 / 17.0));
-  p = madd2(p, s2, k2(1.0 / 15.0));
-  p = madd2(p, s2, k2(1.0 / 13.0));
-  p = madd2(p, s2, k2(1.0 / 11.0));
-  p = madd2(p, s2, k2(1.0 / 9.0));
-  p = madd2(p, s2, k2(1.0 / 7.0));
-  p = madd2(p, s2, k2(1.0 / 5.0));
-  p = madd2(p, s2, k2(1.0 / 3.0));
-  p = madd2(p, s2, k2(1.0));
-  return madd2(ef, k2(LN2), f64x2.mul(f64x2.add(s, s), p));
+  const p = estrin10(LOG_C, f64x2.mul(s, s));
+  return madd2(ef, kv(K_LN2), f64x2.mul(f64x2.add(s, s), p));
 }
 
 // ---- f32x4 through f64x2 -------------------------------------------------------------------------
