@@ -139,7 +139,7 @@ export class WasmBackend implements Backend {
   /** A typed-array view of a handle's storage. Valid until the next allocation. */
   private view(h: WasmData): Float32Array | Int32Array {
     this.refreshViews();
-    const start = h.ptr >> 2;
+    const start = h.ptr >>> 2;
     return h.dtype === 'int32' ? this.i32view.subarray(start, start + h.size) : this.f32view.subarray(start, start + h.size);
   }
 
@@ -160,7 +160,7 @@ export class WasmBackend implements Backend {
       fail('SHAPE', 'wasm', 'shape', `at most ${ARGS_BYTES / 16} axes`, values.length);
     }
     this.refreshViews();
-    this.i32view.set(values, this.args >> 2);
+    this.i32view.set(values, this.args >>> 2);
     return this.args;
   }
 
@@ -434,7 +434,7 @@ export class WasmBackend implements Backend {
     }
     const out = this.newData('matmul', 'float32', p.batch * p.m * p.n);
     if (out.size === 0) return out;
-    this.withScratch(this.k.gemmScratchBytes(p.m, p.n, p.k), (scratch) => {
+    this.withScratch(this.k.gemmScratchBytes(p.m, p.n, p.k) >>> 0, (scratch) => {
       this.k.matmul(
         ad.ptr, bd.ptr, out.ptr, p.batch, p.m, p.n, p.k, p.transA ? 1 : 0, p.transB ? 1 : 0,
         p.batchedA ? p.m * p.k : 0, p.batchedB ? p.k * p.n : 0, scratch,
@@ -455,7 +455,7 @@ export class WasmBackend implements Backend {
   ): WasmData {
     const out = this.newData(op, 'float32', size);
     if (size === 0) return out;
-    const scratchBytes = this.k.convScratchBytes(this.convArgs(p));
+    const scratchBytes = this.k.convScratchBytes(this.convArgs(p)) >>> 0;
     this.withScratch(scratchBytes, (scratch) => run(out.ptr, this.convArgs(p), scratch));
     return out;
   }
