@@ -239,12 +239,13 @@ export class WasmBackend implements Backend {
       return this.own(ew.binary(op, this.view(ad), aShape, this.view(bd), bShape, outShape, ad.dtype), ad.dtype, op);
     }
     const size = sizeOf(outShape);
-    const out = this.newData(op, 'float32', size);
-    if (size === 0) return out;
+    if (size === 0) return this.newData(op, 'float32', 0);
     const { shape, strides } = collapseAxes(outShape, [
       stridesOf(outShape), broadcastStrides(aShape, outShape), broadcastStrides(bShape, outShape),
     ]);
+    // Arguments first: the block is static, so a later allocation cannot move it.
     const meta = this.writeArgs([...shape, ...strides[1]!, ...strides[2]!, ...shape.map(() => 0)]);
+    const out = this.newData(op, 'float32', size);
     this.k.binary(BINARY_CODE[op], ad.ptr, bd.ptr, out.ptr, shape.length, meta);
     return out;
   }
@@ -321,10 +322,10 @@ export class WasmBackend implements Backend {
   stridedCopy(x: DataHandle, outShape: Shape, strides: readonly number[], offset: number): DataHandle {
     const xd = this.data(x, 'stridedCopy');
     const size = sizeOf(outShape);
-    const out = this.newData('stridedCopy', xd.dtype, size);
-    if (size === 0) return out;
+    if (size === 0) return this.newData('stridedCopy', xd.dtype, 0);
     const { shape, strides: s } = collapseAxes(outShape, [stridesOf(outShape), strides]);
     const meta = this.writeArgs([...shape, ...s[1]!, ...shape.map(() => 0)]);
+    const out = this.newData('stridedCopy', xd.dtype, size);
     this.k.stridedCopy(xd.ptr, out.ptr, shape.length, meta, offset);
     return out;
   }
