@@ -9,6 +9,8 @@
  * const loss = vm.tensor([[1, 2]]).matmul(w).relu().sum();
  * const [gw] = vm.grad([loss], [w], { createGraph: true });
  */
+import './backends.js';
+
 export { Tensor, type NestedArray } from './tensor.js';
 export type { DType, TypedArray } from './dtype.js';
 export type { Shape } from './shape.js';

@@ -84,10 +84,14 @@ describe('second-order gradients', () => {
       const dot = gs.map((g, i) => g!.mul(v[i]).sum()).reduce((a, b) => a.add(b));
       const hv = vm.grad([dot], weights);
       const h = 1e-5;
-      const gradAt = (sign: number): Float64Array[] => vm.tidy(() => {
-        const ws = weights.map((w, i) => w.detach().add(v[i].mul(sign * h)).requiresGrad_());
-        return vm.grad([mlpLoss(x, ws, y)], ws).map((g) => Float64Array.from(g!.dataSync()));
-      });
+      const gradAt = (sign: number): Float64Array[] => {
+        const out: Float64Array[] = [];
+        vm.tidy(() => {
+          const ws = weights.map((w, i) => w.detach().add(v[i].mul(sign * h)).requiresGrad_());
+          for (const g of vm.grad([mlpLoss(x, ws, y)], ws)) out.push(Float64Array.from(g!.dataSync()));
+        });
+        return out;
+      };
       const plus = gradAt(1);
       const minus = gradAt(-1);
       hv.forEach((hvi, i) => {
