@@ -9,6 +9,7 @@ import { readCheckpoint } from '../checkpoint/checkpoint.js';
 import { loadDataset, type LoadDatasetOptions } from '../data/registry.js';
 import { buildModel, type ModelSpec } from '../train/model-factory.js';
 import { evaluate } from '../train/evaluate.js';
+import { selectModalities } from '../train/select-modalities.js';
 import { initBackend } from './train-command.js';
 import type * as vm from '../index.js';
 
@@ -81,12 +82,14 @@ export async function evalCommand(args: string[]): Promise<number> {
   if (checkpoint === undefined) bad('--checkpoint', 'a .safetensors file written by varmat train', undefined);
   console.log(`backend: ${await initBackend(backend)}`);
   const ckpt = await readCheckpoint(checkpoint);
-  const info = ckpt.info as { model?: ModelSpec; data?: { name: string; options: LoadDatasetOptions } } | null;
+  const info = ckpt.info as { model?: ModelSpec; data?: { name: string; options: LoadDatasetOptions; modalities?: string[] | null } } | null;
   if (!info?.model || !info.data) {
     throw new VarmatError('VALUE', 'varmat eval', `'${checkpoint}' has no model/data description in its sidecar (was it written by varmat train?)`);
   }
   const options: LoadDatasetOptions = { ...info.data.options, ...(Object.keys(sizes).length ? { sizes: { ...info.data.options.sizes, ...sizes } } : {}) };
-  const ds = await loadDataset(data ?? info.data.name, options);
+  const loaded = await loadDataset(data ?? info.data.name, options);
+  const keep = info.data.modalities ?? null;
+  const ds = keep ? { train: selectModalities(loaded.train, keep), val: selectModalities(loaded.val, keep), test: selectModalities(loaded.test, keep) } : loaded;
   const model = buildModel(info.model);
   try {
     model.loadStateDict(ckpt.weights);

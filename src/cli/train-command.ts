@@ -13,6 +13,7 @@ import { DATASET_NAMES, loadDataset, type LoadDatasetOptions } from '../data/reg
 import type { JsonValue } from '../checkpoint/checkpoint.js';
 import { constantLr, cosineLr, stepLr, type LrSchedule } from '../optim/lr-schedule.js';
 import { buildModel, modelSpecFor, type ModelKind } from '../train/model-factory.js';
+import { selectModalities } from '../train/select-modalities.js';
 import { formatDuration, formatProgress } from '../train/progress.js';
 import { trainClassifier, type OptimizerSpec } from '../train/train-classifier.js';
 
@@ -29,6 +30,7 @@ const USAGE = `usage: varmat train --data NAME --out DIR [options]
   --schedule constant|cosine|step   default constant; --step-size N --gamma X for step
   --clip-norm X            clip gradients to this global L2 norm
   --resume                 continue the run in --out exactly where it stopped
+  --modalities A,B         train on these modalities only (single-modality baselines; CNN for one)
   data (as 'varmat data info'):
   --train N --val N --test N   first N samples of each split (AV-MNIST; default 55000/5000/10000)
   --spec-size S --data-seed N --snr LO,HI|none --pca FRACTION --fsdd DIR --synth DIR --mnist DIR --dir DIR --no-cache`;
@@ -46,6 +48,8 @@ export interface TrainArgs {
   schedule: { kind: 'constant' | 'cosine' | 'step'; stepSize?: number; gamma?: number };
   clipNorm: number | null;
   resume: boolean;
+  /** Modalities to keep (null: all). */
+  modalities: string[] | null;
   dataOptions: LoadDatasetOptions;
 }
 
@@ -118,6 +122,7 @@ export function parseTrainArgs(args: readonly string[]): TrainArgs {
       case '--gamma': schedule.gamma = num(); break;
       case '--clip-norm': out.clipNorm = num(); break;
       case '--resume': out.resume = true; break;
+      case '--modalities': out.modalities = value().split(',').filter((m) => m.length > 0); break;
       case '--train': case '--val': case '--test': sizes[flag.slice(2) as 'train'] = int(0); break;
       case '--spec-size': out.dataOptions.specSize = int(2); break;
       case '--data-seed': out.dataOptions.seed = int(0); break;
@@ -161,6 +166,7 @@ export function parseTrainArgs(args: readonly string[]): TrainArgs {
     schedule,
     clipNorm: out.clipNorm ?? null,
     resume: out.resume ?? false,
+    modalities: out.modalities ?? null,
     dataOptions: out.dataOptions,
   };
 }
@@ -194,7 +200,9 @@ export async function trainCommand(args: string[]): Promise<number> {
   const started = performance.now();
   console.log(`backend: ${described}`);
   console.log(`data: ${a.data} ...`);
-  const ds = await loadDataset(a.data, a.dataOptions);
+  const loaded = await loadDataset(a.data, a.dataOptions);
+  const keep = a.modalities;
+  const ds = keep ? { train: selectModalities(loaded.train, keep), val: selectModalities(loaded.val, keep), test: selectModalities(loaded.test, keep) } : loaded;
   console.log(`data: train ${ds.train.size}, val ${ds.val.size}, test ${ds.test.size} (${formatDuration((performance.now() - started) / 1000)})`);
   const spec = modelSpecFor(a.model, ds.train);
   const model = buildModel(spec, { rng: a.seed });
@@ -208,7 +216,7 @@ export async function trainCommand(args: string[]): Promise<number> {
   const tty = process.stderr.isTTY === true;
   let lastLine = 0;
   try {
-    const info = { model: spec, data: { name: a.data, options: a.dataOptions }, seed: a.seed } as unknown as JsonValue;
+    const info = { model: spec, data: { name: a.data, options: a.dataOptions, modalities: keep }, seed: a.seed } as unknown as JsonValue;
     const result = await trainClassifier({
       model, train: ds.train, val: ds.val.size > 0 ? ds.val : null, test: ds.test.size > 0 ? ds.test : null,
       epochs: a.epochs, batchSize: a.batchSize, seed: a.seed, optimizer: a.optimizer, schedule: makeSchedule(a),

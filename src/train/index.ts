@@ -3,3 +3,4 @@ export { trainClassifier, epochSeed, type TrainOptions, type TrainResult, type E
 export { evaluate, MetricSums, type EvalResult } from './evaluate.js';
 export { formatProgress, formatDuration, type ProgressState } from './progress.js';
 export { modelSpecFor, buildModel, type ModelKind, type ModelSpec } from './model-factory.js';
+export { selectModalities } from './select-modalities.js';

@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import * as vm from '../../src/index.js';
 import { Dataset } from '../../src/data/dataset.js';
 import { CnnLateFusion, PerceiverFusion, type Parameter } from '../../src/nn/index.js';
-import { evaluate, formatProgress, trainClassifier, type ProgressState } from '../../src/train/index.js';
+import { evaluate, formatProgress, selectModalities, trainClassifier, type ProgressState } from '../../src/train/index.js';
 
 let before = 0;
 beforeEach(() => {
@@ -111,5 +111,13 @@ describe('trainClassifier', () => {
     await evaluate(model, val, { batchSize: 10 });
     expect(model.training).toBe(true);
     model.dispose();
+  });
+
+  it('selectModalities keeps the samples and only the named inputs', () => {
+    const only = selectModalities(train, ['b']);
+    expect(Object.keys(only.inputs)).toEqual(['b']);
+    expect(only.labels).toBe(train.labels);
+    expect(only.inputs.b).toBe(train.inputs.b);
+    expect(() => selectModalities(train, ['c'])).toThrowError(/modalities of toy \(a, b\)/);
   });
 });
