@@ -13,9 +13,22 @@ import { at } from './simd';
   return (x + 63) & ~(<usize>63);
 }
 
+/**
+ * Images per GEMM in the filter gradient: enough that the GEMM's depth (images x HW) fills a
+ * packed block, so small images do not each pay a GEMM's fixed costs.
+ */
+// @ts-ignore: decorator
+@inline function imagesPerGemm(c: ConvGeometry): i32 {
+  return max<i32>(1, min<i32>(c.n, (512 + c.hw - 1) / max<i32>(c.hw, 1)));
+}
+
 // @ts-ignore: decorator
 @inline function colBytes(c: ConvGeometry): usize {
-  return c.direct ? 0 : align64((<usize>c.k * <usize>c.hw) << 2);
+  // The input gradient needs one image's columns; the filter gradient a batch of images' columns
+  // and their output gradients side by side.
+  const one = c.direct ? 0 : (<usize>c.k * <usize>c.hw) << 2;
+  const batch = (<usize>(c.k + c.og) * <usize>c.hw * <usize>imagesPerGemm(c)) << 2;
+  return align64(max<usize>(one, batch));
 }
 
 // @ts-ignore: decorator
@@ -26,22 +39,22 @@ import { at } from './simd';
 /** Bytes of scratch that the conv kernels need for parameters at `p`. */
 export function convScratchBytes(p: usize): usize {
   const c = readGeometry(p);
-  // The largest of the three GEMMs' scratch: [og, hw, k], [k, hw, og], [og, k, hw].
+  // The largest of the three GEMMs' scratch: [og, hw, k], [k, hw, og], [og, k, images * hw].
   let g = gemmScratchBytes(c.og, c.hw, c.k);
   g = max<usize>(g, gemmScratchBytes(c.k, c.hw, c.og));
-  g = max<usize>(g, gemmScratchBytes(c.og, c.k, c.hw));
+  g = max<usize>(g, gemmScratchBytes(c.og, c.k, c.hw * imagesPerGemm(c)));
   return packedBytes(c) + colBytes(c) + g + 64;
 }
 
-/** Column matrix of the image group at `x` (Cg channels): col[K, HW]. */
-function im2col(c: ConvGeometry, x: usize, col: usize): void {
+/** Column matrix of the image group at `x` (Cg channels): col[K, HW], rows `ld` elements apart. */
+function im2col(c: ConvGeometry, x: usize, col: usize, ld: i32): void {
   const plane = c.inH * c.inW;
   let row = 0;
   for (let ch = 0; ch < c.cg; ch++) {
     const xc = at(x, ch * plane);
     for (let kh = 0; kh < c.kH; kh++) {
       for (let kw = 0; kw < c.kW; kw++) {
-        let dst = at(col, row * c.hw);
+        let dst = at(col, row * ld);
         for (let oh = 0; oh < c.outH; oh++) {
           const ih = oh * c.sH - c.pH + kh * c.dH;
           if (ih < 0 || ih >= c.inH) {
@@ -149,25 +162,37 @@ export function conv2dGradInput(dy: usize, w: usize, dx: usize, p: usize, scratc
   }
 }
 
-/** dw = d conv2d / d w applied to dy, summed over the batch. */
+/**
+ * dw = d conv2d / d w applied to dy, summed over the batch. Several images share one GEMM: their
+ * columns sit side by side in col[K, images * HW] and their output gradients in dyc[og, images *
+ * HW], so dW_g += dyc col^T has depth images * HW.
+ */
 export function conv2dGradFilter(x: usize, dy: usize, dw: usize, p: usize, scratch: usize): void {
   const c = readGeometry(p);
   const col = align64(scratch) + packedBytes(c);
   const gs = col + colBytes(c);
   const plane = c.inH * c.inW;
+  const per = imagesPerGemm(c);
   if (c.n == 0) memory.fill(dw, 0, (<usize>c.outC * <usize>c.k) << 2);
-  for (let n = 0; n < c.n; n++) {
+  for (let n0 = 0; n0 < c.n; n0 += per) {
+    const count = min<i32>(per, c.n - n0);
+    const depth = count * c.hw;
+    const cols = col;
+    const dyc = col + ((<usize>c.k * <usize>depth) << 2);
     for (let g = 0; g < c.groups; g++) {
-      const xg = at(x, (n * c.inC + g * c.cg) * plane);
-      let b = xg;
-      if (!c.direct) {
-        im2col(c, xg, col);
-        b = col;
+      for (let i = 0; i < count; i++) {
+        const n = n0 + i;
+        const xg = at(x, (n * c.inC + g * c.cg) * plane);
+        if (c.direct) {
+          for (let ch = 0; ch < c.k; ch++) memory.copy(at(cols, ch * depth + i * c.hw), at(xg, ch * plane), <usize>c.hw << 2);
+        } else {
+          im2col(c, xg, at(cols, i * c.hw), depth);
+        }
+        const dyg = at(dy, (n * c.outC + g * c.og) * c.hw);
+        for (let o = 0; o < c.og; o++) memory.copy(at(dyc, o * depth + i * c.hw), at(dyg, o * c.hw), <usize>c.hw << 2);
       }
-      // dW_g[og, K] += dy_g [og, HW] col^T [HW, K]
-      gemm(c.og, c.k, c.hw, at(dy, (n * c.outC + g * c.og) * c.hw), c.hw, 1, b, 1, c.hw,
-        at(dw, g * c.og * c.k), c.k, n > 0 ? ACCUMULATE : 0, gs);
+      // dW_g[og, K] += dyc [og, depth] cols^T [depth, K]
+      gemm(c.og, c.k, depth, dyc, depth, 1, cols, 1, depth, at(dw, g * c.og * c.k), c.k, n0 > 0 ? ACCUMULATE : 0, gs);
     }
   }
 }
-

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 
-/** A one-line description of this machine: CPU model (lscpu), cores, Node and V8 versions. */
+/** A one-line description of this machine: CPU model (lscpu), cores, Node and V8 versions, load. */
 export function describeMachine(): string {
   let model = os.cpus()[0]?.model ?? 'unknown CPU';
   let extra = '';
@@ -16,6 +16,7 @@ export function describeMachine(): string {
   } catch {
     // lscpu is not everywhere; os.cpus() suffices.
   }
+  const load = os.loadavg().map((l) => l.toFixed(2)).join(' ');
   return `${model} (lscpu${extra}), ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB; `
-    + `Node ${process.version}, V8 ${process.versions.v8}`;
+    + `Node ${process.version}, V8 ${process.versions.v8}; load average at start ${load} (the machine is shared)`;
 }

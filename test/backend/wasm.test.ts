@@ -319,6 +319,9 @@ describe.each(variants)('wasm backend (%s build) vs reference', (variant) => {
       // Several GEMM blocks: K = 540 > 512 deep, 130 > 128 output channels, HW = 2304 > 2048 columns.
       ['multi-block K and M', convParams(1, 60, 5, 5, 130, 3, 3)],
       ['multi-block HW', convParams(1, 2, 50, 50, 3, 3, 3)],
+      // The filter gradient batches images per GEMM: several batches, the last one partial.
+      ['image batches', convParams(5, 2, 20, 20, 3, 3, 3, { pad: [1, 0] })],
+      ['image batches 1x1', convParams(3, 4, 16, 16, 2, 1, 1, { groups: 2 })],
     ];
     for (const [name, p] of cases) {
       const xs = p.n * p.inC * p.inH * p.inW;
