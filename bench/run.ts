@@ -4,6 +4,7 @@
 //
 //   npm run bench                      # print the tables
 //   npm run bench -- --out FILE.md     # also write them to a file
+//   npm run bench -- --only conv       # one table: matmul or conv
 //
 // Node 20 has relaxed SIMD (fused multiply-add) behind a V8 flag; this script turns it on so that
 // the relaxed build can be measured. Runtimes with relaxed SIMD on by default (Chrome, Deno, newer
@@ -75,6 +76,8 @@ function convParams(n: number, inC: number, h: number, w: number, outC: number, 
 async function main(): Promise<void> {
   const outIndex = process.argv.indexOf('--out');
   const outFile = outIndex >= 0 ? process.argv[outIndex + 1] : undefined;
+  const onlyIndex = process.argv.indexOf('--only');
+  const only = onlyIndex >= 0 ? process.argv[onlyIndex + 1] : undefined;
 
   const tfDescription = await initTfjsWasm();
   const simd = await createWasmBackend({ relaxedSimd: false });
@@ -99,6 +102,7 @@ async function main(): Promise<void> {
     + `wasm SIMD, and so XNNPACK here, can issue); "% of peak" is against ${f1(top)}`);
   print();
 
+  const matmulTable = (): void => {
   print('## matmul (float32, C = A B, A and B row-major)');
   print();
   print('| shape (m x k) x (k x n) | reference | wasm scalar | wasm SIMD | wasm relaxed | XNNPACK | SIMD / XNNPACK | relaxed / XNNPACK | SIMD % of peak | relaxed % of peak | XNNPACK % of peak |');
@@ -126,7 +130,9 @@ async function main(): Promise<void> {
       + `| ${ratio(si, tf)} | ${ratio(re, tf)} | ${pct(si, top)} | ${pct(re, top)} | ${pct(tf, top)} |`);
   }
   print();
+  };
 
+  const convTable = (): void => {
   print('## conv2d (float32; varmat NCHW by im2col + the GEMM, XNNPACK NHWC)');
   print();
   print('| shape | kernel | reference | wasm scalar | wasm SIMD | wasm relaxed | XNNPACK | SIMD / XNNPACK | relaxed / XNNPACK |');
@@ -161,6 +167,10 @@ async function main(): Promise<void> {
     }
   }
   print();
+  };
+
+  if (only !== 'conv') matmulTable();
+  if (only !== 'matmul') convTable();
   print('The reference backend is skipped at 1024 and on the larger convolutions: plain TypeScript loops '
     + 'with float64 accumulation take many seconds per call there.');
 
