@@ -28,6 +28,9 @@ interface FileHeader {
   splits: Record<string, { name: string; classes: number; arrays: ArrayEntry[] }>;
 }
 
+/** fround(k / 255) for k = 0..255. */
+const BYTE_SCALE = Float32Array.from({ length: 256 }, (_, k) => k / 255);
+
 const LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
 
 function assertLittleEndian(op: string): void {
@@ -76,7 +79,8 @@ export async function encodeDatasets(splits: Record<string, Dataset>, info: unkn
         bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
       } else if (isByteScale(data)) {
         encoding = 'u8/255';
-        bytes = Uint8Array.from(data, (v) => Math.round(v * 255));
+        bytes = new Uint8Array(data.length);
+        for (let i = 0; i < data.length; i++) bytes[i] = Math.round(data[i] * 255);
       } else {
         encoding = 'f32';
         bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
@@ -145,8 +149,14 @@ export async function decodeDatasets(bytes: Uint8Array, name = 'dataset file'): 
     let indices: Int32Array | undefined;
     for (const a of s.arrays) {
       if (a.offset + a.bytes > payload.length) corrupt(`array '${a.key}' runs past the end`);
-      const raw = payload.slice(a.offset, a.offset + a.bytes);
-      const data = a.encoding === 'i32' ? new Int32Array(raw.buffer) : a.encoding === 'f32' ? new Float32Array(raw.buffer) : Float32Array.from(raw, (v) => v / 255);
+      const raw = payload.subarray(a.offset, a.offset + a.bytes);
+      let data: Float32Array | Int32Array;
+      if (a.encoding === 'i32') data = new Int32Array(raw.slice().buffer);
+      else if (a.encoding === 'f32') data = new Float32Array(raw.slice().buffer);
+      else {
+        data = new Float32Array(raw.length);
+        for (let i = 0; i < raw.length; i++) data[i] = BYTE_SCALE[raw[i]];
+      }
       if (a.role === 'input') inputs[a.key] = { data: data as Float32Array, shape: a.shape };
       else if (a.role === 'labels') labels = data as Int32Array;
       else if (a.role === 'indices') indices = data as Int32Array;

