@@ -175,7 +175,11 @@ export async function buildAvMnist(options: AvMnistOptions = {}): Promise<AvMnis
       filter = pcaMemo.get(memoKey) ?? fitPcaEnergyFilter(mnist.train.images.subarray(0, AVMNIST_FULL_SIZES.train * 784), AVMNIST_FULL_SIZES.train, 784, pcaRemoved);
       pcaMemo.set(memoKey, filter);
     }
-    const front = new LogMelSpectrogram({ sampleRate: source.train[0]?.sampleRate ?? 8000, size: specSize });
+    const sampleRate = source.train[0]?.sampleRate ?? 8000;
+    for (const r of [...source.train, ...source.test]) {
+      if (r.sampleRate !== sampleRate) fail('VALUE', op, `recording '${r.id}' sample rate`, `${sampleRate} Hz like the others`, r.sampleRate);
+    }
+    const front = new LogMelSpectrogram({ sampleRate, size: specSize });
     const trainPools = byLabel(source.train, 'train');
     const testPools = byLabel(source.test, 'test');
     const audioIndex = new Map<SpokenDigit, number>();

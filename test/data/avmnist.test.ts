@@ -1,5 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { VarmatError } from '../../src/errors.js';
@@ -7,7 +6,7 @@ import { buildAvMnist } from '../../src/data/avmnist.js';
 import { loadFsdd } from '../../src/data/fsdd.js';
 import { loadMnist } from '../../src/data/mnist.js';
 import { loadSynthPool } from '../../src/data/synth-pool.js';
-import { datasetBytes } from './helpers.js';
+import { datasetBytes, tempDir } from './helpers.js';
 
 const SMALL = { train: 300, val: 100, test: 200 };
 
@@ -93,7 +92,7 @@ describe('AV-MNIST (embedded synthetic audio)', () => {
   });
 
   it('caches atomically on disk, reuses the cache, and rebuilds when options change or the file is damaged', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'varmat-cache-'));
+    const dir = tempDir('varmat-cache-');
     const opts = { audio: 'synth' as const, sizes: { train: 60, val: 20, test: 30 }, cache: dir };
     const first = await buildAvMnist(opts);
     expect(first.fromCache).toBe(false);

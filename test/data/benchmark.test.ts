@@ -1,12 +1,11 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { VarmatError } from '../../src/errors.js';
 import { loadBenchmark } from '../../src/data/multimodal-benchmark.js';
 import { encodeNpy } from '../../src/data/npy.js';
 import { loadDataset } from '../../src/data/registry.js';
-import { writeZip } from './helpers.js';
+import { tempDir, writeZip } from './helpers.js';
 
 /** A small MOSEI-like split: N samples, T steps; text starts at step `start[i]` (or never: all zero). */
 function moseiSplit(starts: (number | null)[], T: number) {
@@ -33,7 +32,7 @@ function moseiSplit(starts: (number | null)[], T: number) {
 
 describe('neutral-format benchmarks', () => {
   it('MOSEI: drops empty text, crops at the first text step, z-normalises, pads to steps, labels score >= 0', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'varmat-mosei-'));
+    const dir = tempDir('varmat-mosei-');
     const T = 8;
     writeFileSync(join(dir, 'train.npz'), await writeZip(moseiSplit([0, 3, null, 7, 2], T), 8));
     writeFileSync(join(dir, 'valid.npz'), await writeZip(moseiSplit([1, 1], T), 0));
@@ -81,7 +80,7 @@ describe('neutral-format benchmarks', () => {
   });
 
   it('UR-FUNNY: raw arrays, label = first value truncated, modality names feature3/4/5', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'varmat-humor-'));
+    const dir = tempDir('varmat-humor-');
     const split = (n: number) => ({
       'text.npy': encodeNpy(Float32Array.from({ length: n * 5 * 3 }, (_, i) => i), [n, 5, 3]),
       'vision.npy': encodeNpy(new Float32Array(n * 5 * 2).fill(2), [n, 5, 2]),

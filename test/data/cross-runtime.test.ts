@@ -1,10 +1,11 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
+import { tempDir } from './helpers.js';
+
 
 const here = dirname(fileURLToPath(import.meta.url));
 const deno = resolve(here, '..', '..', 'node_modules', '.bin', 'deno');
@@ -14,7 +15,7 @@ const deno = resolve(here, '..', '..', 'node_modules', '.bin', 'deno');
 describe('platform-free data code', () => {
   it('gives bit-identical results under Node and Deno', async () => {
     expect(existsSync(deno)).toBe(true);
-    const out = join(mkdtempSync(join(tmpdir(), 'varmat-xrt-')), 'entry.mjs');
+    const out = join(tempDir('varmat-xrt-'), 'entry.mjs');
     await build({ entryPoints: [join(here, 'fixtures', 'cross-runtime-entry.ts')], bundle: true, format: 'esm', platform: 'neutral', outfile: out, logLevel: 'error' });
     const fromNode = execFileSync(process.execPath, [out], { encoding: 'utf8' }).trim();
     const fromDeno = execFileSync(deno, ['run', '--no-prompt', '--quiet', out], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } }).trim();

@@ -1,9 +1,20 @@
 /** Test helpers for the data layer: in-memory and tampering file access, a tiny ZIP writer. */
 
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { onTestFinished } from 'vitest';
 import { crc32 } from '../../src/data/crc32.js';
 import type { DataIO } from '../../src/data/data-io.js';
 import type { DatasetSplits } from '../../src/data/dataset.js';
 import { nodeDataIO } from '../../src/data/node-fs.js';
+
+/** A new temporary folder, removed when the current test finishes. */
+export function tempDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
 
 /** Node file access whose reads of paths matching `match` go through `mutate` (to fake corruption). */
 export async function tamperedIO(match: (path: string) => boolean, mutate: (bytes: Uint8Array) => Uint8Array): Promise<DataIO> {

@@ -1,5 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -7,7 +6,8 @@ import { VarmatError } from '../../src/errors.js';
 import { crc32 } from '../../src/data/crc32.js';
 import { encodeNpy, npyToFloat32, parseNpy } from '../../src/data/npy.js';
 import { parseNpz } from '../../src/data/npz.js';
-import { writeZip } from './helpers.js';
+import { tempDir, writeZip } from './helpers.js';
+
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -64,7 +64,7 @@ describe('.npz', () => {
 
   it('reads stored and deflated archives written into a temp dir, and checks CRC-32', async () => {
     expect(crc32(new TextEncoder().encode('123456789'))).toBe(0xcbf43926);
-    const dir = mkdtempSync(join(tmpdir(), 'varmat-npz-'));
+    const dir = tempDir('varmat-npz-');
     const files = { 'x.npy': encodeNpy(new Float32Array([1, 2, 3]), [3]), 'y.npy': encodeNpy(Int32Array.of(9), [1]) };
     for (const method of [0, 8] as const) {
       const path = join(dir, `m${method}.npz`);
