@@ -32,4 +32,5 @@ export { cachedBuild, type CacheOption, type CachedBuild } from './dataset-cache
 export { probeAccuracy, trainLinearProbe, type LinearProbe, type LinearProbeOptions } from './linear-probe.js';
 export { sha256Hex, verifySha256 } from './sha256.js';
 export { defaultDataIO, type DataIO, type DataLocations } from './data-io.js';
+export { nodeDataIO } from './node-fs.js';
 export { detCos, detExp, detLog, detLog10, detPow10, detSin } from './det-math.js';
