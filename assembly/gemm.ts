@@ -315,6 +315,30 @@ export function gemm(
   const packedA = (scratch + 15) & ~(<usize>15);
   const packedB = packedA + (<usize>(mcMax * kcMax) << 2);
   const tmp = packedB + (<usize>(kcMax * min<i32>(NC, roundUp(n, NR))) << 2);
+  if (m <= MC) {
+    // One block of rows: pack each B panel just before its micro-kernels use it, so that it goes
+    // from the packer to the kernels through L1 and is never streamed back from L2.
+    for (let pc = 0; pc < k; pc += kcMax) {
+      const kc = min<i32>(kcMax, k - pc);
+      const acc = accumulate || pc > 0;
+      let pa = packedA;
+      if (prepacked) pa = a + (<usize>(pc * mPad) << 2);
+      else packA(a, rsa, csa, 0, m, pc, kc, packedA);
+      for (let jr = 0; jr < n; jr += NR) {
+        const cols = min<i32>(NR, n - jr);
+        if (im2col) packBIm2col(b, pc, kc, jr, cols, NR, packedB);
+        else packB(b, rsb, csb, pc, kc, jr, cols, packedB);
+        for (let ir = 0; ir < m; ir += MR) {
+          const rows = min<i32>(MR, m - ir);
+          const ap = pa + (<usize>(ir * kc) << 2);
+          const cp = c + <usize>ir * ldcBytes + (<usize>jr << 2);
+          if (ASC_FEATURE_SIMD) kernelSimd(kc, ap, packedB, cp, ldcBytes, rows, cols, acc, tmp);
+          else kernelScalar(kc, ap, packedB, cp, ldcBytes, rows, cols, acc, tmp);
+        }
+      }
+    }
+    return;
+  }
   for (let jc = 0; jc < n; jc += NC) {
     const nc = min<i32>(NC, n - jc);
     for (let pc = 0; pc < k; pc += kcMax) {
