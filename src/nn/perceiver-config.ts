@@ -48,8 +48,8 @@ export type ResolvedPerceiverConfig = Required<PerceiverConfig>;
 /** Fills in defaults and checks a configuration. */
 export function resolvePerceiverConfig(config: PerceiverConfig): ResolvedPerceiverConfig {
   const op = 'PerceiverFusion';
-  if (!config || !Array.isArray(config.modalities) || config.modalities.length < 2) {
-    fail('VALUE', op, 'config.modalities', 'at least two modalities (the fusion attends across pairs)', config?.modalities);
+  if (!config || !Array.isArray(config.modalities) || config.modalities.length < 1) {
+    fail('VALUE', op, 'config.modalities', 'at least one modality', config?.modalities);
   }
   const names = new Set<string>();
   config.modalities.forEach((m, i) => {

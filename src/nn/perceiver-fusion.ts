@@ -23,6 +23,9 @@ import { ModuleList, Sequential } from './sequential.js';
  * ordered pair of modalities (sorted-name order), whose last latent tokens are concatenated and
  * classified by LayerNorm + Linear.
  *
+ * With a single modality there are no pairs: the head classifies that modality's last latent token
+ * (a unimodal baseline with the same encoder; the fusion layers are not created).
+ *
  * Parameter names are those of the authors' PyTorch `state_dict` (`latents`, `layers.0.*`,
  * `cross_layers.0.*`, `to_logits.*`; `to_logitslist.0.*` is accepted as an alias of the head), so
  * their released weights load by name.
@@ -62,11 +65,11 @@ export class PerceiverFusion extends Module implements MultimodalModel {
     this.layers = this.registerModule('layers', new ModuleList(Array.from({ length: c.depth }, () => new PerceiverLayer(c.latentDim, {
       ...shared, contextDim: this.tokenWidth, crossHeads: c.crossHeads, crossDimHead: c.crossDimHead,
     }))));
-    this.crossLayers = this.registerModule('cross_layers', new ModuleList(Array.from({ length: c.fusionDepth }, () => new PerceiverLayer(c.latentDim, {
+    const pairs = this.modalities.length * (this.modalities.length - 1);
+    this.crossLayers = this.registerModule('cross_layers', new ModuleList(Array.from({ length: pairs > 0 ? c.fusionDepth : 0 }, () => new PerceiverLayer(c.latentDim, {
       ...shared, contextDim: c.latentDim, crossHeads: c.fusionHeads, crossDimHead: c.fusionDimHead,
     }))));
-    const pairs = this.modalities.length * (this.modalities.length - 1);
-    const width = pairs * c.latentDim;
+    const width = Math.max(1, pairs) * c.latentDim;
     this.head = this.registerModule('to_logits', new Sequential([
       new LayerNorm(width, c.eps, place),
       new Linear(width, c.classes, place),
@@ -215,6 +218,14 @@ export class PerceiverFusion extends Module implements MultimodalModel {
         }
       }
       const pairs = query.length;
+      if (pairs === 0) {
+        const only = latents[names[0]];
+        const last = only.slice([0, numLatents - 1, 0], [batch, 1, latentDim]).reshape([batch, latentDim]);
+        trace?.('catted', last);
+        const logits = this.head.forward(last);
+        trace?.('logits', logits);
+        return logits;
+      }
       const ctx = concatOp(context, 0);
       let x = concatOp(query, 0);
       const emit = trace && ((stage: string, t: Tensor): void => {

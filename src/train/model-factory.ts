@@ -17,7 +17,8 @@ export type ModelSpec =
 
 /**
  * The model configuration that fits a dataset. AV-MNIST (`colorlessimage` and `audiospec`) gets
- * the paper's preset (Perceiver) or the LeNet late-fusion preset (CNN); other datasets of sequences
+ * the paper's preset (Perceiver) or the LeNet late-fusion preset (CNN), and one of its modalities alone
+ * the preset restricted to it (a unimodal baseline); other datasets of sequences
  * [T, C] get a Perceiver with one 1-D modality per input (3 Fourier bands, as the paper's affect
  * configurations), in the dataset's modality order.
  *
@@ -29,6 +30,8 @@ export function modelSpecFor(kind: ModelKind, dataset: Dataset): ModelSpec {
   const isAv = names.length === 2 && names.includes('colorlessimage') && names.includes('audiospec');
   if (kind === 'perceiver') {
     if (isAv) return { kind, config: { ...avmnist, classes: dataset.classes } };
+    const avOnly = avmnist.modalities.filter((m) => names.includes(m.name));
+    if (avOnly.length === names.length) return { kind, config: { ...avmnist, modalities: avOnly, classes: dataset.classes } };
     const modalities = names.map((name) => {
       const shape = dataset.sampleShape(name);
       if (shape.length !== 2) fail('VALUE', 'modelSpecFor', `dataset.inputs.${name}`, 'sequences [T, C] (or the AV-MNIST modalities)', shape);

@@ -164,3 +164,25 @@ describe('Fourier features and patches', () => {
     model.dispose();
   });
 });
+
+describe('PerceiverFusion with one modality', () => {
+  it('classifies the last latent token of the single modality (no fusion layers)', () => {
+    const one = new PerceiverFusion({ ...presets.avmnist, modalities: [presets.avmnist.modalities[0]] }, { rng: 0 });
+    const two = new PerceiverFusion(presets.avmnist, { rng: 0 });
+    const count = (ps: Parameter[]): number => ps.reduce((n, p) => n + p.size, 0);
+    expect(one.fusionParameters()).toEqual([]);
+    expect(count(one.headParameters())).toBe(2 * 64 + 64 * 10 + 10);
+    // The token width loses the other modality's wider data (256 -> 16 channels) and one one-hot slot.
+    expect(one.tokenWidth).toBe(16 + 26 + 1);
+    expect(count(one.encoderParameters())).toBe(count(two.encoderParameters()) - (284 - 43) * (128 + 2));
+    vm.tidy(() => {
+      const x = vm.randn([2, 7, 7, 16], { seed: 1 });
+      const z = one.encode({ colorlessimage: x });
+      expect(one.fuse(z).shape).toEqual([2, 10]);
+      const expected = one.head.forward(z.colorlessimage.slice([0, 19, 0], [2, 1, 64]).reshape([2, 64]));
+      expect(Array.from(one.fuse(z).dataSync())).toEqual(Array.from(expected.dataSync()));
+    });
+    one.dispose();
+    two.dispose();
+  });
+});
