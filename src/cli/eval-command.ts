@@ -4,6 +4,8 @@
  * data options, so the same model and dataset are rebuilt; data flags override the recorded ones.
  */
 
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { VarmatError } from '../errors.js';
 import { readCheckpoint } from '../checkpoint/checkpoint.js';
 import { loadDataset, type LoadDatasetOptions } from '../data/registry.js';
@@ -13,7 +15,7 @@ import { selectModalities } from '../train/select-modalities.js';
 import { initBackend } from './train-command.js';
 import type * as vm from '../index.js';
 
-const USAGE = `usage: varmat eval --checkpoint FILE.safetensors [options]
+const USAGE = `usage: varmat eval --checkpoint FILE.safetensors|RUN_DIR|RUN_DIR/best [options]
   --split test|val|train   default test
   --batch-size B           default 256
   --backend NAME           wasm (default), reference, webgpu, auto
@@ -22,6 +24,13 @@ const USAGE = `usage: varmat eval --checkpoint FILE.safetensors [options]
 
 function bad(flag: string, expected: string, received: string | undefined): never {
   throw new VarmatError('OPTION', 'varmat eval', `argument '${flag}' expected ${expected}, received ${received === undefined ? 'nothing' : `'${received}'`}`);
+}
+
+/** `runs/a` -> `runs/a/best.safetensors`; `runs/a/last` -> `runs/a/last.safetensors`. */
+function checkpointFile(path: string): string {
+  if (path.endsWith('.safetensors')) return path;
+  if (existsSync(path) && statSync(path).isDirectory()) return join(path, 'best.safetensors');
+  return `${path}.safetensors`;
 }
 
 /**
@@ -80,6 +89,7 @@ export async function evalCommand(args: string[]): Promise<number> {
     }
   }
   if (checkpoint === undefined) bad('--checkpoint', 'a .safetensors file written by varmat train', undefined);
+  checkpoint = checkpointFile(checkpoint);
   console.log(`backend: ${await initBackend(backend)}`);
   const ckpt = await readCheckpoint(checkpoint);
   const info = ckpt.info as { model?: ModelSpec; data?: { name: string; options: LoadDatasetOptions; modalities?: string[] | null } } | null;
