@@ -21,7 +21,9 @@ import { createRequire } from 'node:module';
 import * as esbuild from 'esbuild';
 import * as tf from '@tensorflow/tfjs-core';
 import * as vm from '../src/index.js';
+import { existsSync, mkdirSync } from 'node:fs';
 import { createWasmBackend } from '../src/backend/wasm/wasm-backend.js';
+import { createWebGPUBackend } from '../src/backend/webgpu/webgpu-backend.js';
 import { Conv2d, Flatten, Linear, MaxPool2d, PerceiverFusion, ReLU, Sequential, presets, type Module } from '../src/nn/index.js';
 import { Adam } from '../src/optim/index.js';
 import { describeMachine } from './machine.js';
@@ -38,6 +40,8 @@ const flag = (name: string, dflt: string): string => {
 const outFile = args.includes('--out') ? flag('--out', '') : null;
 const perceiverBatch = Number(flag('--perceiver-batch', '40'));
 const cnnBatch = Number(flag('--cnn-batch', '64'));
+// Software WebGPU (SwiftShader) runs well under 1 GFLOP/s: a small batch keeps the run short.
+const webgpuBatch = Number(flag('--webgpu-batch', '4'));
 
 const lines: string[] = [];
 function print(line = ''): void {
@@ -86,6 +90,64 @@ function perceiverContender(backend: vm.BackendName, batch: number): Contender {
       vm.dispose([labels, ...Object.values(inputs)]);
     },
   };
+}
+
+/**
+ * The Perceiver step on WebGPU, timed with a read-back of the loss after each step (WebGPU runs
+ * asynchronously). Returns milliseconds per step, or why it could not run.
+ */
+async function perceiverWebgpu(batch: number): Promise<{ ms: number; adapter: string } | { reason: string }> {
+  // Without a GPU, Dawn needs a Vulkan driver: SwiftShader from Debian's chromium package.
+  const swiftshader = '/usr/lib/chromium/vk_swiftshader_icd.json';
+  if (!process.env.VK_ICD_FILENAMES && existsSync(swiftshader)) process.env.VK_ICD_FILENAMES = swiftshader;
+  if (!process.env.XDG_RUNTIME_DIR) {
+    mkdirSync('/tmp/varmat-xdg', { recursive: true, mode: 0o700 });
+    process.env.XDG_RUNTIME_DIR = '/tmp/varmat-xdg';
+  }
+  let gpu: Awaited<ReturnType<typeof createWebGPUBackend>>;
+  try {
+    gpu = await createWebGPUBackend();
+  } catch (e) {
+    return { reason: (e as Error).message.split('\n')[0] };
+  }
+  vm.registerBackend(gpu);
+  vm.setBackend('webgpu');
+  const model = new PerceiverFusion(presets.avmnist, { rng: 0, backend: 'webgpu' });
+  const inputs = model.prepareInputs({
+    colorlessimage: { data: random(batch * 784, 1), shape: [batch, 28, 28] },
+    audiospec: { data: random(batch * 112 * 112, 2), shape: [batch, 112, 112] },
+  });
+  for (const t of Object.values(inputs)) vm.keep(t);
+  const labels = vm.tensor(Array.from({ length: batch }, (_, i) => i % 10), [batch], { dtype: 'int32', backend: 'webgpu' });
+  const opt = new Adam(model.namedParameters(), { lr: 8e-4, weightDecay: 1e-3 });
+  const step = async (): Promise<void> => {
+    const loss = vm.tidy(() => {
+      const l = vm.crossEntropy(model.forward(inputs), labels);
+      l.backward(undefined, { retainGraph: false });
+      return l.detach();
+    });
+    opt.step();
+    opt.zeroGrad();
+    await loss.data();
+    loss.dispose();
+  };
+  try {
+    await step();
+    const times: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const t0 = performance.now();
+      await step();
+      times.push(performance.now() - t0);
+    }
+    times.sort((a, b) => a - b);
+    return { ms: times[1], adapter: gpu.describe() };
+  } finally {
+    opt.dispose();
+    model.dispose();
+    vm.dispose([labels, ...Object.values(inputs)]);
+    vm.setBackend('wasm');
+    gpu.destroy();
+  }
 }
 
 // ---- 2. the small CNN, varmat and tfjs ---------------------------------------------------------
@@ -213,7 +275,11 @@ const ref = perceiverContender('reference', perceiverBatch);
 const [refMs] = measureInterleaved([ref.step], { samples: 1, minSampleMs: 1, warmupMs: 1 });
 ref.dispose();
 print(`| reference | ${refMs!.toFixed(0)} | ${((1000 * perceiverBatch) / refMs!).toFixed(2)} |`);
-print('| webgpu | - | not measured: no WebGPU backend in this build yet |');
+const gpu = await perceiverWebgpu(webgpuBatch);
+if ('ms' in gpu) print(`| webgpu (batch ${webgpuBatch}) | ${gpu.ms.toFixed(0)} | ${((1000 * webgpuBatch) / gpu.ms).toFixed(2)} |`);
+else print(`| webgpu | - | not measured: ${gpu.reason} |`);
+print();
+if ('ms' in gpu) print(`WebGPU adapter: ${gpu.adapter}`);
 print();
 
 print(`## Small CNN (2 conv + 2 linear), batch ${cnnBatch}, 28x28, 10 classes: forward + backward + Adam`);
