@@ -61,67 +61,7 @@ fn indexC(i: u32) -> u32 {
   return offsetOf(i, p.strideC);
 }
 
-// ---- special functions in float32 ----------------------------------------------------------------
-// Coefficients fitted for varmat by weighted least squares on Chebyshev nodes against the float64
-// reference erf (max relative error of the formulas in float64: 1.4e-9 and 3.5e-9).
-
-// erf(x) / x as a polynomial in z = x^2, for |x| < 1.
-fn erfSmall(x: f32) -> f32 {
-  let z = x * x;
-  var s = 0.0000789729695937905;
-  s = s * z - 0.0008024079550584413;
-  s = s * z + 0.005190022683385613;
-  s = s * z - 0.026854792597755996;
-  s = s * z + 0.11283612061703463;
-  s = s * z - 0.3761262881397683;
-  s = s * z + 1.1283791665075997;
-  return x * s;
-}
-
-// exp(-t^2) without the rounding error of t^2: t = hi + lo with hi^2 exact in float32.
-fn expNegSquare(t: f32) -> f32 {
-  let hi = bitcast<f32>(bitcast<u32>(t) & 0xfffff000u);
-  let lo = t - hi;
-  return exp(-hi * hi) * exp(-lo * (t + hi));
-}
-
-// erfc(t) for t >= 1: exp(-t^2) / t * Q(s), s = 2 / (2 + t).
-fn erfcLarge(t: f32) -> f32 {
-  let s = 2.0 / (2.0 + t);
-  var q = 0.10204603133439913;
-  q = q * s - 0.4805341996490181;
-  q = q * s + 0.7481668182944262;
-  q = q * s - 0.35192537034698185;
-  q = q * s + 0.010077188889447057;
-  q = q * s - 0.19794564526981753;
-  q = q * s - 0.18286480369416874;
-  q = q * s - 0.1411544872680675;
-  q = q * s - 0.07052310932487654;
-  q = q * s + 6.558755598393108e-8;
-  q = q * s + 0.5641895831382533;
-  return expNegSquare(t) * q / t;
-}
-
-fn erfF(x: f32) -> f32 {
-  if (isNanF(x)) { return x; }
-  let t = abs(x);
-  if (t < 1.0) { return erfSmall(x); }
-  if (t >= 10.0) { return sign(x); }
-  return sign(x) * (1.0 - erfcLarge(t));
-}
-
-// GELU, exact form: 0.5 x (1 + erf(x / sqrt 2)); on the far left 0.5 x erfc(|x| / sqrt 2), which
-// keeps full relative precision where 1 + erf would cancel.
-fn geluF(x: f32) -> f32 {
-  if (isNanF(x)) { return x; }
-  if (abs(x) > 0x1.fffffep+127f) { return select(makeNan(), x, x > 0.0); }
-  let t = x * 0.7071067811865476;
-  if (t <= -1.0) {
-    if (t <= -10.0) { return -0.0; }
-    return 0.5 * x * erfcLarge(-t);
-  }
-  return 0.5 * x * (1.0 + erfF(t));
-}
+// erf and GELU live in common.wgsl (the GEMM epilogue uses GELU too).
 
 // expm1 for |x| < 0.5 as a Taylor polynomial (terms beyond x^9 / 9! are below float32 rounding).
 fn expm1Small(x: f32) -> f32 {

@@ -8,8 +8,10 @@
 //               (each split writes a partial result; gemm_split_sum adds them up);
 //   gemm_vec4   the same tile with vec4 loads and stores, for plain matmul when every inner
 //               dimension is a multiple of 4;
-//   gemm_dot    one workgroup per output element, for small outputs with long K and for
-//               matrix-vector products.
+//   gemm_dot    one workgroup per output element, for small outputs with long K;
+//   gemm_thread one invocation per output element, for matrix-vector products.
+// Every variant applies the epilogue (EPILOGUE: bias per output column, then ReLU or GELU) as it
+// stores, or in gemm_split_sum after split-K, so a linear layer is one dispatch.
 
 struct GemmParams {
   M: u32,
@@ -45,11 +47,14 @@ struct GemmParams {
 override MODE: u32 = 0u;
 override TRANS_A: bool = false;
 override TRANS_B: bool = false;
+// 0: none; 1: + bias[n]; 2: relu(. + bias[n]); 3: gelu(. + bias[n]). Plain matmul only.
+override EPILOGUE: u32 = 0u;
 
 @group(0) @binding(0) var<uniform> p: GemmParams;
 @group(0) @binding(1) var<storage, read> A: array<f32>;
 @group(0) @binding(2) var<storage, read_write> C: array<f32>;
 @group(0) @binding(3) var<storage, read> B: array<f32>;
+@group(0) @binding(4) var<storage, read> bias: array<f32>;
 // The vec4 views of the same bindings, used only by gemm_vec4.
 @group(0) @binding(1) var<storage, read> A4: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read_write> C4: array<vec4<f32>>;
@@ -60,8 +65,8 @@ const TK: u32 = 32u;   // depth of one K step
 const T4: u32 = 8u;    // TS / 4
 const THREADS: u32 = 64u;
 
-var<workgroup> tileA: array<vec4<f32>, 256>;  // [TK][TS / 4]: 4 rows of A per vec4
-var<workgroup> tileB: array<vec4<f32>, 256>;  // [TK][TS / 4]: 4 columns of B per vec4
+var<workgroup> tileA: array<vec4<f32>, TK * T4>;  // [TK][TS / 4]: 4 rows of A per vec4
+var<workgroup> tileB: array<vec4<f32>, TK * T4>;  // [TK][TS / 4]: 4 columns of B per vec4
 
 // ---- operand access -------------------------------------------------------------------------
 
@@ -177,6 +182,23 @@ fn indexC(b: u32, m: u32, n: u32) -> u32 {
   }
 }
 
+// The fused epilogue of output column n.
+fn epilogue(v: f32, n: u32) -> f32 {
+  if (EPILOGUE == 0u) { return v; }
+  let r = v + bias[n];
+  if (EPILOGUE == 2u) {
+    if (isNanF(r)) { return r; }
+    return max(r, 0.0);
+  }
+  if (EPILOGUE == 3u) { return geluF(r); }
+  return r;
+}
+
+fn epilogue4(v: vec4<f32>, n: u32) -> vec4<f32> {
+  if (EPILOGUE == 0u) { return v; }
+  return vec4<f32>(epilogue(v.x, n), epilogue(v.y, n + 1u), epilogue(v.z, n + 2u), epilogue(v.w, n + 3u));
+}
+
 struct Tile {
   b: u32,
   row0: u32,
@@ -196,26 +218,55 @@ fn tileOf(g: u32) -> Tile {
   return Tile(rest % p.batch, tm * TS, tn * TS, kBegin, min(p.K, kBegin + p.kPerSplit), split);
 }
 
-// The 4x4 register tile of one invocation times one K step held in workgroup memory.
-fn accumulate(acc: ptr<function, array<vec4<f32>, 4>>, lid: vec3<u32>) {
-  for (var kk = 0u; kk < TK; kk++) {
+// The 4x4 register tile of one invocation (rows c0..c3, 4 columns each).
+struct Acc {
+  c0: vec4<f32>,
+  c1: vec4<f32>,
+  c2: vec4<f32>,
+  c3: vec4<f32>,
+}
+
+// Adds one K step held in workgroup memory, two k at a time.
+fn accumulate(acc: Acc, lid: vec3<u32>) -> Acc {
+  var c0 = acc.c0;
+  var c1 = acc.c1;
+  var c2 = acc.c2;
+  var c3 = acc.c3;
+  for (var kk = 0u; kk < TK; kk += 2u) {
     let a = tileA[kk * T4 + lid.y];
     let bv = tileB[kk * T4 + lid.x];
-    (*acc)[0] += a.x * bv;
-    (*acc)[1] += a.y * bv;
-    (*acc)[2] += a.z * bv;
-    (*acc)[3] += a.w * bv;
+    let a2 = tileA[(kk + 1u) * T4 + lid.y];
+    let bv2 = tileB[(kk + 1u) * T4 + lid.x];
+    c0 += a.x * bv + a2.x * bv2;
+    c1 += a.y * bv + a2.y * bv2;
+    c2 += a.z * bv + a2.z * bv2;
+    c3 += a.w * bv + a2.w * bv2;
+  }
+  return Acc(c0, c1, c2, c3);
+}
+
+fn accRow(acc: Acc, r: u32) -> vec4<f32> {
+  switch r {
+    case 0u: { return acc.c0; }
+    case 1u: { return acc.c1; }
+    case 2u: { return acc.c2; }
+    default: { return acc.c3; }
   }
 }
 
-fn storeTile(t: Tile, acc: array<vec4<f32>, 4>, lid: vec3<u32>) {
+fn storeTile(t: Tile, acc: Acc, lid: vec3<u32>) {
   let part = t.split * p.outSize;
+  let last = p.splits == 1u;
   for (var r = 0u; r < 4u; r++) {
     let m = t.row0 + lid.y * 4u + r;
     if (m >= p.M) { break; }
     for (var c = 0u; c < 4u; c++) {
       let n = t.col0 + lid.x * 4u + c;
-      if (n < p.N) { C[part + indexC(t.b, m, n)] = acc[r][c]; }
+      if (n < p.N) {
+        var v = accRow(acc, r)[c];
+        if (last) { v = epilogue(v, n); }
+        C[part + indexC(t.b, m, n)] = v;
+      }
     }
   }
 }
@@ -226,7 +277,7 @@ fn gemm(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let g = flatGroup(wid, nwg);
   if (g >= p.tilesM * p.tilesN * p.batch * p.splits) { return; }
   let t = tileOf(g);
-  var acc: array<vec4<f32>, 4>;
+  var acc = Acc(vec4<f32>(0.0), vec4<f32>(0.0), vec4<f32>(0.0), vec4<f32>(0.0));
   for (var k0 = t.kBegin; k0 < t.kEnd; k0 += TK) {
     // Each invocation fills 16 of the 1024 entries of each tile.
     for (var e = lidx; e < TK * TS; e += THREADS) {
@@ -250,7 +301,7 @@ fn gemm(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
       tileB[kk * T4 + nn / 4u][nn % 4u] = v;
     }
     workgroupBarrier();
-    accumulate(&acc, lid);
+    acc = accumulate(acc, lid);
     workgroupBarrier();
   }
   storeTile(t, acc, lid);
@@ -266,10 +317,10 @@ fn gemm_vec4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg
   if (g >= p.tilesM * p.tilesN * p.batch * p.splits) { return; }
   let t = tileOf(g);
   let zero = vec4<f32>(0.0);
-  var acc: array<vec4<f32>, 4>;
+  var acc = Acc(zero, zero, zero, zero);
   for (var k0 = t.kBegin; k0 < t.kEnd; k0 += TK) {
     // 256 vec4 per tile: 4 per invocation.
-    for (var e = lidx; e < 256u; e += THREADS) {
+    for (var e = lidx; e < TK * T4; e += THREADS) {
       if (TRANS_A) {
         // A is [K, M]: a vec4 holds 4 rows at one k.
         let kk = e / T4;
@@ -293,7 +344,7 @@ fn gemm_vec4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg
         tileA[(kq + 3u) * T4 + mm / 4u][mm % 4u] = v.w;
       }
     }
-    for (var e = lidx; e < 256u; e += THREADS) {
+    for (var e = lidx; e < TK * T4; e += THREADS) {
       if (TRANS_B) {
         // B is [N, K]: a vec4 holds 4 k at one column.
         let nn = e / T4;
@@ -318,7 +369,7 @@ fn gemm_vec4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg
       }
     }
     workgroupBarrier();
-    accumulate(&acc, lid);
+    acc = accumulate(acc, lid);
     workgroupBarrier();
   }
   let part = t.split * p.outSize;
@@ -326,9 +377,28 @@ fn gemm_vec4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg
   if (n < p.N) {
     for (var r = 0u; r < 4u; r++) {
       let m = t.row0 + lid.y * 4u + r;
-      if (m < p.M) { C4[(part + (t.b * p.M + m) * p.N + n) / 4u] = acc[r]; }
+      if (m < p.M) {
+        var v = accRow(acc, r);
+        if (p.splits == 1u) { v = epilogue4(v, n); }
+        C4[(part + (t.b * p.M + m) * p.N + n) / 4u] = v;
+      }
     }
   }
+}
+
+// One invocation per output element, a sequential dot product each: for matrix-vector products
+// with many outputs (no workgroup memory, no barriers).
+@compute @workgroup_size(64, 1, 1)
+fn gemm_thread(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+               @builtin(local_invocation_index) lidx: u32) {
+  let o = flatInvocation(wid, nwg, lidx, THREADS);
+  if (o >= p.batch * p.M * p.N) { return; }
+  let n = o % p.N;
+  let m = (o / p.N) % p.M;
+  let b = o / (p.M * p.N);
+  var s = 0.0;
+  for (var k = 0u; k < p.K; k++) { s += loadA(b, m, k) * loadB(b, k, n); }
+  C[indexC(b, m, n)] = epilogue(s, n);
 }
 
 var<workgroup> dotPartial: array<f32, THREADS>;
@@ -349,7 +419,7 @@ fn gemm_dot(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg:
     workgroupBarrier();
     if (lidx < h) { dotPartial[lidx] += dotPartial[lidx + h]; }
   }
-  if (lidx == 0u) { C[indexC(b, m, n)] = dotPartial[0]; }
+  if (lidx == 0u) { C[indexC(b, m, n)] = epilogue(dotPartial[0], n); }
 }
 
 // Adds the split-K partial results: C[i] = sum over s of A[s * outSize + i].
@@ -360,6 +430,6 @@ fn gemm_split_sum(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups
   for (var i = flatInvocation(wid, nwg, lidx, 256u); i < p.outSize; i += step) {
     var s = 0.0;
     for (var j = 0u; j < p.splits; j++) { s += A[j * p.outSize + i]; }
-    C[i] = s;
+    C[i] = epilogue(s, i % p.N);
   }
 }

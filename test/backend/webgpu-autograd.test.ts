@@ -6,6 +6,7 @@ import * as vm from '../../src/index.js';
 import type { Tensor } from '../../src/index.js';
 import { relError } from '../helpers/gradcheck.js';
 import { tryNodeBackend } from '../webgpu/node-gpu.js';
+import { convPenaltyGrads, mlpPenaltyGrads, valuesOn } from '../webgpu/second-order.js';
 
 /**
  * float32 against float32: both backends round every op's result to float32, in different orders
@@ -121,54 +122,17 @@ describe.skipIf(!gpu)(`gradients on webgpu vs reference, float32${gpu ? '' : ` (
   });
 
   describe('second order (the VARMAT regularizer)', () => {
-    /** Gradient of the gradient-norm penalty of a small MLP (LayerNorm, GELU, cross-entropy), in the weights. */
-    function penaltyGrads(x: Tensor, weights: Tensor[], y: Tensor): Tensor[] {
-      const [w1, b1, g, beta, w2] = weights;
-      const xd = x.detach().requiresGrad_();
-      const h = vm.layerNorm(xd.matmul(w1).add(b1), g, beta).gelu();
-      const loss = vm.crossEntropy(h.matmul(w2), y);
-      const [gx] = vm.grad([loss], [xd], { createGraph: true });
-      const penalty = vm.rowNorms(gx!, 2).sum();
-      return [penalty, ...vm.grad([penalty], weights).map((t) => t!)];
-    }
-
-    async function onBackend(backend: 'reference' | 'webgpu', run: () => Tensor[]): Promise<Float32Array[]> {
-      const outs = vm.withBackend(backend, () => vm.tidy(run));
-      try {
-        return (await Promise.all(outs.map((t) => t.data()))) as Float32Array[];
-      } finally {
-        vm.dispose(outs);
-      }
-    }
-
     it('gradient of a gradient-norm penalty of an MLP matches the reference', async () => {
-      const shapes = [[3, 5], [5], [5], [5], [5, 3]];
-      const run = (): Tensor[] => {
-        const x = vm.tensor(values([4, 3], 10).v, [4, 3]);
-        const weights = shapes.map((s, i) => vm.tensor(values(s, i + 1, i === 2 ? (v) => 1 + 0.3 * v : (v) => v).v, s).requiresGrad_());
-        return penaltyGrads(x, weights, i32([0, 2, 1, 2]));
-      };
-      const want = await onBackend('reference', run);
-      const got = await onBackend('webgpu', run);
+      const want = await valuesOn('reference', mlpPenaltyGrads);
+      const got = await valuesOn('webgpu', mlpPenaltyGrads);
       const worst = Math.max(...got.map((g, i) => relError(g, want[i])));
       measured.push({ name: 'second order: MLP penalty', error: worst });
       expect(worst).toBeLessThan(TOL);
     });
 
     it('second order through conv2d, pooling and softmax matches the reference', async () => {
-      const run = (): Tensor[] => {
-        const x = vm.tensor(values([2, 2, 6, 6], 50).v, [2, 2, 6, 6]);
-        const w = vm.tensor(values([3, 2, 3, 3], 51).v, [3, 2, 3, 3]).requiresGrad_();
-        const xd = x.detach().requiresGrad_();
-        const h = vm.maxPool2d(vm.conv2d(xd, w, { padding: 1 }).tanh(), 2);
-        const a = vm.avgPool2d(h, 3).reshape([2, 3]).softmax().sum(0).mul(vm.tensor([1, 2, 3])).sum();
-        const [gx] = vm.grad([a], [xd], { createGraph: true });
-        const pen = vm.rowNorms(gx!, 2).sum();
-        const [gw] = vm.grad([pen], [w]);
-        return [pen, gw!];
-      };
-      const want = await onBackend('reference', run);
-      const got = await onBackend('webgpu', run);
+      const want = await valuesOn('reference', convPenaltyGrads);
+      const got = await valuesOn('webgpu', convPenaltyGrads);
       const worst = Math.max(...got.map((g, i) => relError(g, want[i])));
       measured.push({ name: 'second order: conv/pool/softmax penalty', error: worst });
       expect(worst).toBeLessThan(TOL);

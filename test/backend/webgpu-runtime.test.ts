@@ -39,7 +39,8 @@ describe('webgpu without a GPU', () => {
 
   it('the GEMM variant follows the shape', () => {
     const base = { mode: 0 as const, batch: 1, transA: false, transB: false };
-    expect(chooseGemm({ ...base, m: 1, n: 512, k: 512 }).variant).toBe('dot');
+    expect(chooseGemm({ ...base, m: 1, n: 512, k: 512 }).variant).toBe('thread');
+    expect(chooseGemm({ ...base, m: 1, n: 100, k: 512 }).variant).toBe('dot');
     expect(chooseGemm({ ...base, m: 8, n: 8, k: 4096 }).variant).toBe('dot');
     expect(chooseGemm({ ...base, m: 40, n: 40, k: 4096 }).variant).toBe('split-k-vec4');
     expect(chooseGemm({ ...base, m: 41, n: 40, k: 4095 }).variant).toBe('split-k');
@@ -55,6 +56,8 @@ describe.skipIf(!gpu)(`webgpu runtime${gpu ? '' : ` (skipped: ${reason})`}`, () 
   it('describes the adapter', () => {
     expect(gpu!.describe()).toMatch(/^webgpu \(.+\)$/);
     expect(gpu!.supports('float32') && gpu!.supports('int32') && !gpu!.supports('float64')).toBe(true);
+    // SwiftShader here; a hardware adapter elsewhere.
+    expect(gpu!.software).toBe(/swiftshader|llvmpipe|fallback/i.test(gpu!.describe()));
   });
 
   it('readSync is a clear error; read is the way back', async () => {

@@ -4,7 +4,9 @@
 import type { BinaryOp, Conv2dParams, MatmulParams, Pool2dParams, UnaryOp } from '../../src/backend/backend.js';
 import { adamReference, attackStepReference, type AttackStepParams } from '../../src/backend/webgpu/fused-reference.js';
 import type { GemmVariant } from '../../src/backend/webgpu/kernels/gemm-kernels.js';
+import { registerBackend } from '../../src/engine.js';
 import { f32, type Harness } from './harness.js';
+import { convPenaltyGrads, mlpPenaltyGrads, valuesOn } from './second-order.js';
 
 export interface KernelCase {
   name: string;
@@ -293,7 +295,7 @@ add('matmul: batches with broadcasting', async (h) => {
 
 add('matmul: every GEMM variant forced', async (h) => {
   let seed = 2700;
-  const variants: GemmVariant[] = ['tiled', 'tiled-vec4', 'dot', 'split-k', 'split-k-vec4'];
+  const variants: GemmVariant[] = ['tiled', 'tiled-vec4', 'dot', 'thread', 'split-k', 'split-k-vec4'];
   for (const variant of variants) {
     for (const [transA, transB] of [[false, false], [true, false], [false, true], [true, true]]) {
       // 36 x 44 x 300: every inner dimension a multiple of 4, so the vec4 forms apply.
@@ -301,8 +303,29 @@ add('matmul: every GEMM variant forced', async (h) => {
     }
     await checkMatmul(h, 'batch 2 broadcast B 12x20x72', matmulParams(12, 20, 72, { batch: 2, batchedA: true }), (seed += 2), variant);
   }
-  for (const variant of ['tiled', 'dot', 'split-k'] as GemmVariant[]) {
+  for (const variant of ['tiled', 'dot', 'thread', 'split-k'] as GemmVariant[]) {
     await checkMatmul(h, '37x45x301 tA=true tB=true', matmulParams(37, 45, 301, { transA: true, transB: true }), (seed += 2), variant);
+  }
+});
+
+add('matmul with the fused bias + activation epilogue, every variant', async (h) => {
+  let seed = 2900;
+  const shapes: [number, number, number][] = [[36, 44, 300], [7, 13, 5], [3, 2, 700], [1, 24, 100], [5, 8, 0]];
+  for (const [m, n, k] of shapes) {
+    for (const activation of ['none', 'relu', 'gelu'] as const) {
+      const p = matmulParams(m, n, k, { transB: true });
+      const a = h.both(h.rand(m * k, seed++));
+      const b = h.both(h.rand(k * n, seed++));
+      const bias = h.both(h.rand(n, seed++));
+      const variants: (GemmVariant | undefined)[] = m % 4 === 0 && n % 4 === 0 && k % 4 === 0 && k > 0 ? [undefined, 'tiled', 'tiled-vec4', 'dot', 'thread', 'split-k', 'split-k-vec4'] : [undefined, 'tiled', 'dot', 'thread'];
+      for (const v of variants) {
+        const mm = h.own('ref', h.ref.matmul(a.r, b.r, p));
+        const pre = h.own('ref', h.ref.binary('add', mm, [m, n], bias.r, [n], [m, n]));
+        const want = activation === 'none' ? h.ref.cast(pre, 'float64') : h.ref.unary(activation, pre);
+        const got = v ? h.gpu.matmulVariant(a.g, b.g, p, v, bias.g, activation) : h.gpu.matmulBiasActivation(a.g, b.g, p, bias.g, activation);
+        await h.check(`matmul ${m}x${n}x${k} + bias, ${activation} (${v ?? 'auto'})`, got, want);
+      }
+    }
   }
 });
 
@@ -345,7 +368,7 @@ add('conv2d: every applicable GEMM variant forced', async (h) => {
     const x = h.both(h.rand(p.n * p.inC * p.inH * p.inW, seed++));
     const w = h.both(h.rand(p.outC * (p.inC / p.groups) * p.kH * p.kW, seed++));
     const dy = h.both(h.rand(p.n * p.outC * p.outH * p.outW, seed++));
-    for (const v of ['tiled', 'dot', 'split-k'] as GemmVariant[]) {
+    for (const v of ['tiled', 'dot', 'thread', 'split-k'] as GemmVariant[]) {
       await h.check(`conv2d ${label} (${v})`, h.gpu.convVariant('forward', x.g, w.g, p, v), h.ref.conv2d(x.r, w.r, p));
       await h.check(`conv2dGradInput ${label} (${v})`, h.gpu.convVariant('gradInput', dy.g, w.g, p, v), h.ref.conv2dGradInput(dy.r, w.r, p));
       await h.check(`conv2dGradFilter ${label} (${v})`, h.gpu.convVariant('gradFilter', x.g, dy.g, p, v), h.ref.conv2dGradFilter(x.r, dy.r, p));
@@ -461,6 +484,15 @@ add('empty tensors', async (h) => {
   await h.check('unary on empty', h.gpu.unary('exp', e.g), h.ref.unary('exp', e.r));
   await h.check('sum of empty axis', h.gpu.reduce('sum', e.g, [3, 0], [1]), h.ref.reduce('sum', e.r, [3, 0], [1]));
   await h.check('matmul with k = 0', h.gpu.matmul(e.g, e.g, matmulParams(2, 3, 0)), h.ref.matmul(e.r, e.r, matmulParams(2, 3, 0)));
+});
+
+add('ops: second order (gradient of a gradient-norm penalty) on webgpu vs reference, float32', async (h) => {
+  registerBackend(h.gpu);
+  for (const [label, run] of [['MLP penalty', mlpPenaltyGrads], ['conv/pool/softmax penalty', convPenaltyGrads]] as const) {
+    const want = await valuesOn('reference', run);
+    const got = await valuesOn('webgpu', run);
+    got.forEach((g, i) => h.record(`${label} ${i === 0 ? 'value' : `gradient ${i}`}`, g, want[i]));
+  }
 });
 
 /** Every case, in order. */

@@ -49,6 +49,8 @@ export interface AcquiredDevice {
   /** The GPU object: keep it referenced as long as the device lives (Dawn frees its instance with it). */
   gpu: GPU;
   description: string;
+  /** Whether the adapter is a CPU implementation (SwiftShader, llvmpipe / lavapipe, a fallback adapter). */
+  software: boolean;
 }
 
 /** The limits varmat raises to the adapter's maxima. */
@@ -62,6 +64,15 @@ const WANTED_LIMITS = [
   'maxComputeWorkgroupsPerDimension',
   'maxStorageBuffersPerShaderStage',
 ] as const;
+
+/** Whether an adapter runs on the CPU: a fallback adapter, SwiftShader or Mesa's llvmpipe. */
+function isSoftware(adapter: GPUAdapter): boolean {
+  const info = (adapter as { info?: GPUAdapterInfo }).info;
+  if ((info as { isFallbackAdapter?: boolean } | undefined)?.isFallbackAdapter) return true;
+  if ((adapter as { isFallbackAdapter?: boolean }).isFallbackAdapter) return true;
+  const text = [info?.vendor, info?.architecture, info?.device, info?.description].join(' ');
+  return /swiftshader|llvmpipe|lavapipe|software/i.test(text);
+}
 
 function describeAdapter(adapter: GPUAdapter, origin: string): string {
   const info = (adapter as { info?: GPUAdapterInfo }).info;
@@ -97,5 +108,5 @@ export async function acquireDevice(given?: GPU): Promise<AcquiredDevice> {
     if (typeof v === 'number') requiredLimits[name] = v;
   }
   const device = await adapter.requestDevice({ requiredLimits, label: 'varmat' });
-  return { device, adapter, gpu: source.gpu, description: describeAdapter(adapter, source.origin) };
+  return { device, adapter, gpu: source.gpu, description: describeAdapter(adapter, source.origin), software: isSoftware(adapter) };
 }

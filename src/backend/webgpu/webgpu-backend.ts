@@ -40,11 +40,17 @@ export class WebGPUBackend implements Backend {
   /** @internal The device, pool, pipelines and command recording. */
   readonly rt: GpuRuntime;
   private readonly description: string;
+  /**
+   * Whether the adapter is a CPU implementation (SwiftShader, llvmpipe): correct but slow, well
+   * under 1 GFLOP/s, so `init({ backend: 'auto' })` should prefer WebAssembly over it.
+   */
+  readonly software: boolean;
 
   /** @internal Use `createWebGPUBackend`. */
-  constructor(rt: GpuRuntime, description: string) {
+  constructor(rt: GpuRuntime, description: string, software = false) {
     this.rt = rt;
     this.description = description;
+    this.software = software;
   }
 
   describe(): string {
@@ -154,8 +160,16 @@ export class WebGPUBackend implements Backend {
   }
 
   /** matmul with a pinned GEMM variant (tests and benchmarks). */
-  matmulVariant(a: DataHandle, b: DataHandle, p: MatmulParams, variant: gemm.GemmVariant): DataHandle {
-    return this.rt.guard(() => gemm.matmul(this.rt, gh(a), gh(b), p, variant));
+  matmulVariant(a: DataHandle, b: DataHandle, p: MatmulParams, variant: gemm.GemmVariant, bias?: DataHandle, activation: gemm.GemmActivation = 'none'): DataHandle {
+    return this.rt.guard(() => gemm.matmul(this.rt, gh(a), gh(b), p, variant, bias ? { bias: gh(bias), activation } : undefined));
+  }
+
+  /**
+   * A linear layer in one dispatch: act(op(A) op(B) + bias), `bias` of length n added to every
+   * row, `activation` 'none', 'relu' or 'gelu' (exact). Beyond the contract; see matmul.
+   */
+  matmulBiasActivation(a: DataHandle, b: DataHandle, p: MatmulParams, bias: DataHandle, activation: gemm.GemmActivation): DataHandle {
+    return this.rt.guard(() => gemm.matmul(this.rt, gh(a), gh(b), p, undefined, { bias: gh(bias), activation }));
   }
 
   conv2d(x: DataHandle, w: DataHandle, p: Conv2dParams): DataHandle {
@@ -258,5 +272,5 @@ export class WebGPUBackend implements Backend {
 export async function createWebGPUBackend(options: WebGPUBackendOptions = {}): Promise<WebGPUBackend> {
   const { gpu, ...runtime } = options;
   const acquired = await acquireDevice(gpu);
-  return new WebGPUBackend(new GpuRuntime(acquired.device, runtime, [acquired.gpu, acquired.adapter]), acquired.description);
+  return new WebGPUBackend(new GpuRuntime(acquired.device, runtime, [acquired.gpu, acquired.adapter]), acquired.description, acquired.software);
 }

@@ -25,6 +25,7 @@ function elementwiseUniforms(size: number, shape: readonly number[], strides: re
   return w.data();
 }
 
+/** Elementwise unary op (float32, or the int32 subset); one invocation per element. */
 export function unary(rt: GpuRuntime, op: UnaryOp, x: GpuHandle): GpuHandle {
   const out = rt.output(x.dtype, x.size);
   rt.dispatch({
@@ -54,6 +55,7 @@ function broadcastLayout(op: string, shapes: readonly Shape[], outShape: Shape):
   return { shape: merged.shape, strides: merged.strides.slice(1), modes };
 }
 
+/** Broadcasting binary op; operands of the output's shape or of one element skip the index walk. */
 export function binary(rt: GpuRuntime, op: BinaryOp, a: GpuHandle, aShape: Shape, b: GpuHandle, bShape: Shape, outShape: Shape): GpuHandle {
   const size = sizeOf(outShape);
   const out = rt.output(a.dtype, size);
@@ -69,6 +71,7 @@ export function binary(rt: GpuRuntime, op: BinaryOp, a: GpuHandle, aShape: Shape
   return out;
 }
 
+/** Broadcasting select `cond != 0 ? a : b` (NaN conditions select `a`, as in the reference). */
 export function where(
   rt: GpuRuntime,
   cond: GpuHandle, condShape: Shape, a: GpuHandle, aShape: Shape, b: GpuHandle, bShape: Shape, outShape: Shape,
@@ -98,6 +101,7 @@ const I32_MIN = -2147483648;
 const I32_MAX = 2147483647;
 const clampI32 = (v: number): number => Math.max(I32_MIN, Math.min(I32_MAX, v));
 
+/** Clip to [lo, hi]; NaN passes through (as in the reference). */
 export function clip(rt: GpuRuntime, x: GpuHandle, lo: number, hi: number): GpuHandle {
   const out = rt.output(x.dtype, x.size);
   let bounds: number[];
@@ -119,6 +123,7 @@ export function clip(rt: GpuRuntime, x: GpuHandle, lo: number, hi: number): GpuH
   return out;
 }
 
+/** dtype conversion with the reference's semantics (float32 -> int32 truncates and wraps like ToInt32). */
 export function cast(rt: GpuRuntime, x: GpuHandle, dtype: DType): GpuHandle {
   const out = rt.output(dtype, x.size);
   const entry = x.dtype === dtype ? null : dtype === 'int32' ? 'cast_f32_i32' : 'cast_i32_f32';

@@ -8,7 +8,15 @@ const TS = 32;
 const TK = 32;
 
 /** Which variant of the GEMM core runs a product (exported for tests and benchmarks). */
-export type GemmVariant = 'tiled' | 'tiled-vec4' | 'dot' | 'split-k' | 'split-k-vec4';
+export type GemmVariant = 'tiled' | 'tiled-vec4' | 'dot' | 'thread' | 'split-k' | 'split-k-vec4';
+
+/** The fused epilogue of a matmul: + bias per output column, then an activation. */
+export type GemmActivation = 'none' | 'relu' | 'gelu';
+
+interface Epilogue {
+  bias: GpuHandle;
+  activation: GemmActivation;
+}
 
 interface GemmShape {
   mode: 0 | 1 | 2 | 3;
@@ -42,9 +50,10 @@ export function chooseGemm(s: Pick<GemmShape, 'mode' | 'batch' | 'm' | 'n' | 'k'
   const outputs = s.batch * s.m * s.n;
   const vec4 = s.mode === 0 && (s.transA ? s.m % 4 === 0 : s.k % 4 === 0) && (s.transB ? s.k % 4 === 0 : s.n % 4 === 0) && s.n % 4 === 0;
   const matvec = s.mode === 0 && (s.m === 1 || s.n === 1);
-  if ((matvec && s.k >= 64) || (outputs <= GEMM_TUNING.dotMaxOutputs && s.k >= GEMM_TUNING.longK)) {
+  if (outputs <= GEMM_TUNING.dotMaxOutputs && s.k >= GEMM_TUNING.longK) {
     return { variant: 'dot', splits: 1, kPerSplit: s.k };
   }
+  if (matvec) return { variant: 'thread', splits: 1, kPerSplit: s.k };
   const tiles = Math.ceil(s.m / TS) * Math.ceil(s.n / TS) * s.batch;
   if (tiles < GEMM_TUNING.splitMaxTiles && s.k >= 2 * GEMM_TUNING.longK) {
     const want = Math.min(Math.ceil(GEMM_TUNING.splitTargetGroups / tiles), GEMM_TUNING.maxSplits, Math.ceil(s.k / GEMM_TUNING.longK));
@@ -69,11 +78,16 @@ function gemmUniforms(s: GemmShape, splits: number, kPerSplit: number): Uint32Ar
 }
 
 /** Runs the GEMM core into `out`, choosing the variant by shape. */
-function runGemm(rt: GpuRuntime, a: GpuHandle, b: GpuHandle, out: GpuHandle, s: GemmShape, force?: GemmVariant): GemmVariant {
+function runGemm(rt: GpuRuntime, a: GpuHandle, b: GpuHandle, out: GpuHandle, s: GemmShape, force?: GemmVariant, epi?: Epilogue): GemmVariant {
   if (s.outSize === 0) return 'tiled';
+  const epilogueCode = epi ? { none: 1, relu: 2, gelu: 3 }[epi.activation] : 0;
+  const biasBinding: readonly [GPUBuffer, 'r'] = [epi ? epi.bias.buffer : rt.dummy, 'r'];
   if (s.k === 0) {
-    rt.fillWords(out.buffer, s.outSize, 0);
-    return 'tiled';
+    // An empty sum: zeros, then the epilogue (a split-sum pass over zero partials).
+    if (!epi) {
+      rt.fillWords(out.buffer, s.outSize, 0);
+      return 'tiled';
+    }
   }
   const choice = chooseGemm(s);
   let { variant, splits, kPerSplit } = choice;
@@ -87,14 +101,22 @@ function runGemm(rt: GpuRuntime, a: GpuHandle, b: GpuHandle, out: GpuHandle, s: 
       kPerSplit = Math.ceil(s.k / TK) * TK;
     }
   }
-  const constants = { MODE: s.mode, TRANS_A: s.transA, TRANS_B: s.transB };
+  const constants = { MODE: s.mode, TRANS_A: s.transA, TRANS_B: s.transB, EPILOGUE: epilogueCode };
+  if (s.k === 0) {
+    rt.dispatch({
+      family: 'gemm', entry: 'gemm_split_sum', constants, uniforms: gemmUniforms(s, 0, 0),
+      bindings: [[rt.dummy, 'r'], [out.buffer, 'w'], [rt.dummy, 'r'], biasBinding],
+      groups: rt.strideGroups(s.outSize, 256),
+    });
+    return 'split-k';
+  }
   const uniforms = gemmUniforms(s, splits, kPerSplit);
   const tiles = Math.ceil(s.m / TS) * Math.ceil(s.n / TS) * s.batch;
-  if (variant === 'dot') {
+  if (variant === 'dot' || variant === 'thread') {
     rt.dispatch({
-      family: 'gemm', entry: 'gemm_dot', constants, uniforms,
-      bindings: [[a.buffer, 'r'], [out.buffer, 'w'], [b.buffer, 'r']],
-      groups: s.batch * s.m * s.n,
+      family: 'gemm', entry: variant === 'dot' ? 'gemm_dot' : 'gemm_thread', constants, uniforms,
+      bindings: [[a.buffer, 'r'], [out.buffer, 'w'], [b.buffer, 'r'], biasBinding],
+      groups: variant === 'dot' ? s.batch * s.m * s.n : Math.ceil((s.batch * s.m * s.n) / 64),
     });
     return variant;
   }
@@ -102,7 +124,7 @@ function runGemm(rt: GpuRuntime, a: GpuHandle, b: GpuHandle, out: GpuHandle, s: 
   if (splits === 1) {
     rt.dispatch({
       family: 'gemm', entry, constants, uniforms,
-      bindings: [[a.buffer, 'r'], [out.buffer, 'w'], [b.buffer, 'r']],
+      bindings: [[a.buffer, 'r'], [out.buffer, 'w'], [b.buffer, 'r'], biasBinding],
       groups: tiles,
     });
     return variant;
@@ -110,26 +132,29 @@ function runGemm(rt: GpuRuntime, a: GpuHandle, b: GpuHandle, out: GpuHandle, s: 
   const partial = rt.scratch(splits * s.outSize * 4);
   rt.dispatch({
     family: 'gemm', entry, constants, uniforms,
-    bindings: [[a.buffer, 'r'], [partial, 'w'], [b.buffer, 'r']],
+    bindings: [[a.buffer, 'r'], [partial, 'w'], [b.buffer, 'r'], biasBinding],
     groups: tiles * splits,
   });
   rt.dispatch({
     family: 'gemm', entry: 'gemm_split_sum', constants, uniforms,
-    bindings: [[partial, 'r'], [out.buffer, 'w']],
+    bindings: [[partial, 'r'], [out.buffer, 'w'], [rt.dummy, 'r'], biasBinding],
     groups: rt.strideGroups(s.outSize, 256),
   });
   rt.releaseScratch(partial);
   return variant;
 }
 
-/** Batched matmul with transpose flags and batch broadcasting; `force` pins a variant (tests). */
-export function matmul(rt: GpuRuntime, a: GpuHandle, b: GpuHandle, p: MatmulParams, force?: GemmVariant): GpuHandle {
+/**
+ * Batched matmul with transpose flags and batch broadcasting; `force` pins a variant (tests);
+ * `epilogue` fuses + bias (per output column) and an activation into the store.
+ */
+export function matmul(rt: GpuRuntime, a: GpuHandle, b: GpuHandle, p: MatmulParams, force?: GemmVariant, epilogue?: Epilogue): GpuHandle {
   const outSize = p.batch * p.m * p.n;
   const out = rt.output(a.dtype, outSize);
   runGemm(rt, a, b, out, {
     mode: 0, batch: p.batch, m: p.m, n: p.n, k: p.k, transA: p.transA, transB: p.transB,
     strideA: p.batchedA ? p.m * p.k : 0, strideB: p.batchedB ? p.k * p.n : 0, outSize,
-  }, force);
+  }, force, epilogue);
   return out;
 }
 

@@ -35,12 +35,14 @@ function movementUniforms(f: MovementFields): Uint32Array {
     .data();
 }
 
+/** New storage of `size` elements equal to `value`. */
 export function fill(rt: GpuRuntime, size: number, dtype: DType, value: number): GpuHandle {
   const out = rt.output(dtype, size);
   if (size > 0) rt.fillWords(out.buffer, size, wordOf(value, dtype));
   return out;
 }
 
+/** out[i] = x[offset + sum_d i_d strides[d]] (transpose, slice, broadcast), axes merged first. */
 export function stridedCopy(rt: GpuRuntime, x: GpuHandle, outShape: Shape, strides: readonly number[], offset: number): GpuHandle {
   const size = sizeOf(outShape);
   const out = rt.output(x.dtype, size);
@@ -56,6 +58,7 @@ export function stridedCopy(rt: GpuRuntime, x: GpuHandle, outShape: Shape, strid
   return out;
 }
 
+/** Constant padding; unpadded contiguous axes are merged. */
 export function pad(rt: GpuRuntime, x: GpuHandle, shape: Shape, pads: readonly (readonly [number, number])[], value: number): GpuHandle {
   const outShape = shape.map((d, i) => d + pads[i][0] + pads[i][1]);
   const size = sizeOf(outShape);
@@ -91,6 +94,7 @@ export function pad(rt: GpuRuntime, x: GpuHandle, shape: Shape, pads: readonly (
   return out;
 }
 
+/** Concatenation along `axis`: one copy dispatch per input. */
 export function concat(rt: GpuRuntime, xs: readonly { h: GpuHandle; shape: Shape }[], axis: number): GpuHandle {
   const shape0 = xs[0].shape;
   const outer = sizeOf(shape0.slice(0, axis));
@@ -113,6 +117,7 @@ export function concat(rt: GpuRuntime, xs: readonly { h: GpuHandle; shape: Shape
   return out;
 }
 
+/** index_select along `axis`; out-of-range indices give zeros (no synchronous error is possible here). */
 export function gather(rt: GpuRuntime, x: GpuHandle, shape: Shape, indices: GpuHandle, n: number, axis: number): GpuHandle {
   const outer = sizeOf(shape.slice(0, axis));
   const inner = sizeOf(shape.slice(axis + 1));
@@ -128,6 +133,7 @@ export function gather(rt: GpuRuntime, x: GpuHandle, shape: Shape, indices: GpuH
   return out;
 }
 
+/** The adjoint of gather without atomics: one invocation per output sums its sources in index order. */
 export function scatterAdd(rt: GpuRuntime, g: GpuHandle, indices: GpuHandle, n: number, outShape: Shape, axis: number): GpuHandle {
   const outer = sizeOf(outShape.slice(0, axis));
   const inner = sizeOf(outShape.slice(axis + 1));
@@ -144,6 +150,7 @@ export function scatterAdd(rt: GpuRuntime, g: GpuHandle, indices: GpuHandle, n: 
   return out;
 }
 
+/** One-hot rows of `depth`; out-of-range indices give zero rows. */
 export function oneHot(rt: GpuRuntime, indices: GpuHandle, n: number, depth: number, dtype: DType): GpuHandle {
   const size = n * depth;
   const out = rt.output(dtype, size);

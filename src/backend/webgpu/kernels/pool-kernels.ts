@@ -11,6 +11,7 @@ function poolUniforms(p: Pool2dParams, size: number): Uint32Array {
     .data();
 }
 
+/** Max pooling values and flat argmax indices (int32). */
 export function maxPool2d(rt: GpuRuntime, x: GpuHandle, p: Pool2dParams): { values: GpuHandle; indices: GpuHandle } {
   const size = p.n * p.c * p.outH * p.outW;
   const values = rt.output(x.dtype, size);
@@ -25,6 +26,7 @@ export function maxPool2d(rt: GpuRuntime, x: GpuHandle, p: Pool2dParams): { valu
   return { values, indices };
 }
 
+/** Average pooling; padding counts in the divisor. */
 export function avgPool2d(rt: GpuRuntime, x: GpuHandle, p: Pool2dParams): GpuHandle {
   const size = p.n * p.c * p.outH * p.outW;
   const out = rt.output(x.dtype, size);
@@ -38,6 +40,7 @@ export function avgPool2d(rt: GpuRuntime, x: GpuHandle, p: Pool2dParams): GpuHan
   return out;
 }
 
+/** The adjoint of average pooling, one invocation per input element. */
 export function avgPool2dBackward(rt: GpuRuntime, dy: GpuHandle, p: Pool2dParams): GpuHandle {
   const size = p.n * p.c * p.inH * p.inW;
   const out = rt.output(dy.dtype, size);

@@ -32,6 +32,7 @@ function splitAxes(shape: Shape, axes: readonly number[]): { kept: [number[], nu
   return { kept, red };
 }
 
+/** Sum / max / min over `axes`: an invocation per output for short reductions, a workgroup per output for long ones. */
 export function reduce(rt: GpuRuntime, op: ReduceOp, x: GpuHandle, shape: Shape, axes: readonly number[]): GpuHandle {
   const outSize = sizeOf(shape.filter((_, i) => !axes.includes(i)));
   if (axes.length === 0) return stridedCopy(rt, x, [x.size], [1], 0);
@@ -58,6 +59,7 @@ export function reduce(rt: GpuRuntime, op: ReduceOp, x: GpuHandle, shape: Shape,
   return out;
 }
 
+/** argmax / argmin along one axis (first index wins ties, NaN wins outright). */
 export function argReduce(rt: GpuRuntime, op: 'argmax' | 'argmin', x: GpuHandle, shape: Shape, axis: number): GpuHandle {
   const outer = sizeOf(shape.slice(0, axis));
   const dim = shape[axis];

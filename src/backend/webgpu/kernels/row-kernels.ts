@@ -22,18 +22,22 @@ function rowKernel(
   return out;
 }
 
+/** Row softmax, max-subtracted; a workgroup per row. */
 export function softmax(rt: GpuRuntime, x: GpuHandle, rows: number, cols: number): GpuHandle {
   return rowKernel(rt, 'softmax', x, rows, cols, rows * cols);
 }
 
+/** Row log-softmax: x - max - log(sum(exp(x - max))). */
 export function logSoftmax(rt: GpuRuntime, x: GpuHandle, rows: number, cols: number): GpuHandle {
   return rowKernel(rt, 'log_softmax', x, rows, cols, rows * cols);
 }
 
+/** Row layer norm with biased variance, two passes over the row. */
 export function layerNorm(rt: GpuRuntime, x: GpuHandle, gamma: GpuHandle, beta: GpuHandle, rows: number, cols: number, eps: number): GpuHandle {
   return rowKernel(rt, 'layer_norm', x, rows, cols, rows * cols, { eps, gamma, beta });
 }
 
+/** Per-row L1, L2 (scaled: no underflow or overflow) or L-infinity norms: the gradient-norm probe. */
 export function rowNorms(rt: GpuRuntime, x: GpuHandle, rows: number, cols: number, p: NormOrder): GpuHandle {
   return rowKernel(rt, 'row_norms', x, rows, cols, rows, { order: p === Infinity ? 0 : p });
 }
