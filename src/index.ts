@@ -23,3 +23,4 @@ export { grad, backward, noGrad, type GradOptions } from './autograd/grad.js';
 export * from './ops/index.js';
 export type { Backend, BackendName, DataHandle, NormOrder } from './backend/backend.js';
 export { ReferenceBackend } from './backend/reference/reference-backend.js';
+export * as data from './data/index.js';
