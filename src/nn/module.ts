@@ -205,6 +205,9 @@ export class Module {
       const p = params.get(name)!;
       const shape = shapeOf(value);
       if (shape === null) problems.push(`'${key}' is neither a tensor nor {shape, data}`);
+      else if (!(value instanceof Tensor) && !(value.data instanceof Float32Array || value.data instanceof Float64Array || value.data instanceof Int32Array)) {
+        problems.push(`'${key}' holds ${(value.data as object).constructor.name} values; expected Float32Array, Float64Array or Int32Array`);
+      }
       else if (!sameShape(shape, p.shape)) problems.push(`'${key}' has shape [${shape.join(', ')}], expected [${p.shape.join(', ')}]`);
     }
     if (strict && missing.length > 0) problems.push(`missing keys: ${missing.map((k) => `'${k}'`).join(', ')}`);

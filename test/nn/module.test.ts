@@ -88,6 +88,7 @@ describe('Module', () => {
     expectError(() => net.loadStateDict(missing), 'VALUE', /missing keys: 'scale'/);
     expectError(() => net.loadStateDict({ ...sd, extra: sd.scale }), 'VALUE', /unexpected keys: 'extra'/);
     expectError(() => net.loadStateDict({ ...sd, 'body.0.bias': { shape: [3], data: new Float32Array(3) } }), 'VALUE', /'body.0.bias' has shape \[3\], expected \[2\]/);
+    expectError(() => net.loadStateDict({ ...sd, scale: { shape: [2], data: new BigInt64Array(2) } as unknown as HostArray }), 'VALUE', /'scale' holds BigInt64Array values/);
     const loose = net.loadStateDict({ ...missing, extra: sd.scale }, { strict: false });
     expect(loose).toEqual({ missing: ['scale'], unexpected: ['extra'] });
     net.dispose();
