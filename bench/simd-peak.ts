@@ -52,3 +52,27 @@ export async function measureSimdPeak(): Promise<SimdPeak> {
   const fma = relaxed === undefined ? undefined : best((n) => relaxed.peakFused(n, 1), relaxed.FUSED_FLOPS.value as number);
   return { mulAdd, fma };
 }
+
+/** A probe as a bench workload: `run` does `flops` floating-point operations. */
+export interface PeakWorkload {
+  run(): void;
+  flops: number;
+}
+
+/**
+ * The probes as workloads, to be timed interleaved with the kernels (so that the fraction of peak
+ * compares runs made under the same load): separate mul/add streams, and fused chains where
+ * relaxed SIMD exists. Each call runs about 2 ms.
+ */
+export async function peakWorkloads(): Promise<{ mulAdd: PeakWorkload; fma: PeakWorkload | undefined }> {
+  const iters = 500_000;
+  const simd = await load('simd');
+  if (simd === undefined) throw new Error('this runtime has no WebAssembly SIMD');
+  const relaxed = await load('relaxed');
+  return {
+    mulAdd: { run: () => simd.peakSplit(iters, 1), flops: iters * (simd.SPLIT_FLOPS.value as number) },
+    fma: relaxed === undefined
+      ? undefined
+      : { run: () => relaxed.peakFused(iters, 1), flops: iters * (relaxed.FUSED_FLOPS.value as number) },
+  };
+}
