@@ -154,7 +154,8 @@ function startGpuJs(): { gpu: GpuJs | null; note: string } {
     try {
       const g = new GPU({ mode });
       if (mode !== 'gpu' || g.mode !== 'cpu') {
-        return { gpu: g, note: `gpu.js ${(require('gpu.js/package.json') as { version: string }).version} runs in mode '${g.mode}'; ${refused.length ? `refused here: ${refused.join('; ')}` : ''}` };
+        const version = (require('gpu.js/package.json') as { version: string }).version;
+        return { gpu: g, note: `gpu.js ${version} runs in mode '${g.mode}'${refused.length ? `; refused here: ${refused.join('; ')}` : ''}` };
       }
       refused.push(`'gpu' (falls back to cpu)`);
     } catch (e) {

@@ -14,7 +14,7 @@ import { chromium, type BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundleSuite, parseSuiteLine, type SuiteLine } from '../webgpu/bundle-suite.js';
 import { REQUIRE_WEBGPU } from '../webgpu/node-gpu.js';
-import { casePassed, type CaseReport } from '../webgpu/run-suite.js';
+import { casePassed, summarize, type CaseReport } from '../webgpu/run-suite.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 /** The flags that work on these machines (DESIGN.md, Environment), plus WebGPU. */
@@ -96,6 +96,6 @@ describe.skipIf(!!missing)(`webgpu kernels in headless Chromium${missing ? ` (sk
     expect(bad.join('\n')).toBe('');
     expect(reports.length).toBeGreaterThanOrEqual(25);
     const done = lines.find((l) => l.type === 'done');
-    if (done?.type === 'done') console.log(`chromium: ${done.passed} cases passed on ${done.description}`);
+    if (done?.type === 'done') console.log(`chromium: ${done.passed} cases passed on ${done.description}\n${summarize(reports)}`);
   });
 });

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundleSuite, parseSuiteLine, type SuiteLine } from '../webgpu/bundle-suite.js';
 import { REQUIRE_WEBGPU } from '../webgpu/node-gpu.js';
-import { casePassed, type CaseReport } from '../webgpu/run-suite.js';
+import { casePassed, summarize, type CaseReport } from '../webgpu/run-suite.js';
 
 const DENO = fileURLToPath(new URL('../../node_modules/deno/deno', import.meta.url));
 const LAVAPIPE = '/usr/share/vulkan/icd.d/lvp_icd.x86_64.json';
@@ -75,6 +75,6 @@ describe.skipIf(!!missing)(`webgpu kernels in Deno${missing ? ` (skipped: ${miss
     const reports = result.lines.flatMap((l) => (l.type === 'case' ? [l.report] : []));
     expect(failures(reports)).toBe('');
     expect(reports.length).toBeGreaterThanOrEqual(25);
-    if (done?.type === 'done') console.log(`deno: ${done.passed} cases passed on ${done.description}`);
+    if (done?.type === 'done') console.log(`deno: ${done.passed} cases passed on ${done.description}\n${summarize(reports)}`);
   });
 });

@@ -4,13 +4,16 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { KERNEL_CASES } from '../webgpu/kernel-cases.js';
 import { tryNodeBackend } from '../webgpu/node-gpu.js';
-import { casePassed, runCase, type CaseReport } from '../webgpu/run-suite.js';
+import { casePassed, runCase, summarize, type CaseReport } from '../webgpu/run-suite.js';
 
 const main = await tryNodeBackend({ poisonOutputs: true });
 const folded = main.gpu ? await tryNodeBackend({ poisonOutputs: true, maxWorkgroupsPerDimension: 16 }) : main;
 if (!main.gpu) console.warn(`webgpu kernel suite skipped: ${main.reason}`);
 
+const reports: CaseReport[] = [];
+
 afterAll(() => {
+  if (reports.length > 0) console.log(`node: ${main.gpu?.describe()}\n${summarize(reports)}`);
   main.gpu?.destroy();
   folded.gpu?.destroy();
 });
@@ -26,6 +29,7 @@ describe.skipIf(!main.gpu)(`webgpu kernels vs float64 reference${main.gpu ? ` on
   for (const c of KERNEL_CASES) {
     it(c.name, async () => {
       const r = await runCase(main.gpu!, c);
+      reports.push(r);
       expect(explain(r)).toBe('');
       expect(casePassed(r)).toBe(true);
     });

@@ -79,3 +79,12 @@ export async function runSuite(
   }
   return { reports, description };
 }
+
+/** One line per case: its worst finite error among the float comparisons (for logs and reports). */
+export function summarize(reports: readonly CaseReport[]): string {
+  return reports.map((r) => {
+    const finite = r.results.filter((x) => Number.isFinite(x.error) && x.tol <= 1e-5);
+    const worst = finite.reduce((a, b) => (b.error > a.error ? b : a), { name: '-', error: 0 });
+    return `${casePassed(r) ? 'ok  ' : 'FAIL'} ${r.name}: ${r.results.length} checks, worst ${worst.error.toExponential(1)} (${worst.name})`;
+  }).join('\n');
+}
