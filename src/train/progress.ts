@@ -7,6 +7,8 @@ export interface ProgressState {
   samplesPerSec: number;
   /** Seconds left in this epoch at the current rate. */
   etaSeconds: number;
+  /** Seconds left in the whole run at the current rate (training samples only, no evaluation). */
+  runEtaSeconds?: number;
   loss: number;
   accuracy: number;
 }
@@ -25,12 +27,13 @@ export function formatDuration(seconds: number): string {
  * One line of progress: a bar, samples done, throughput, ETA, running loss and accuracy.
  *
  * @example
- * formatProgress({ epoch: 1, epochs: 10, done: 400, total: 2000, samplesPerSec: 312, etaSeconds: 5, loss: 0.9, accuracy: 0.7 });
- * // 'epoch 2/10 [#####...............]  400/2000  312 samples/s  ETA 0:05  loss 0.9000  acc 70.0%'
+ * formatProgress({ epoch: 1, epochs: 10, done: 400, total: 2000, samplesPerSec: 312, etaSeconds: 5, runEtaSeconds: 51, loss: 0.9, accuracy: 0.7 });
+ * // 'epoch 2/10 [####................]  400/2000  312 samples/s  ETA 0:05 (run 0:51)  loss 0.9000  acc 70.0%'
  */
 export function formatProgress(p: ProgressState, width = 20): string {
   const filled = p.total > 0 ? Math.min(width, Math.round((width * p.done) / p.total)) : 0;
   const bar = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}]`;
   const pad = String(p.total).length;
-  return `epoch ${p.epoch + 1}/${p.epochs} ${bar} ${String(p.done).padStart(pad)}/${p.total}  ${p.samplesPerSec.toFixed(0)} samples/s  ETA ${formatDuration(p.etaSeconds)}  loss ${p.loss.toFixed(4)}  acc ${(100 * p.accuracy).toFixed(1)}%`;
+  const run = p.runEtaSeconds !== undefined && p.epoch + 1 < p.epochs ? ` (run ${formatDuration(p.runEtaSeconds)})` : '';
+  return `epoch ${p.epoch + 1}/${p.epochs} ${bar} ${String(p.done).padStart(pad)}/${p.total}  ${p.samplesPerSec.toFixed(0)} samples/s  ETA ${formatDuration(p.etaSeconds)}${run}  loss ${p.loss.toFixed(4)}  acc ${(100 * p.accuracy).toFixed(1)}%`;
 }

@@ -218,6 +218,7 @@ async function runTraining(options: TrainOptions, optimizer: Optimizer, spec: Op
         const rate = doneThisSession / Math.max(1e-9, (now - started) / 1000);
         options.onProgress({
           epoch, epochs, done: s.seen, total: train.size, samplesPerSec: rate, etaSeconds: (train.size - s.seen) / Math.max(rate, 1e-9),
+          runEtaSeconds: (train.size - s.seen + (epochs - epoch - 1) * train.size) / Math.max(rate, 1e-9),
           loss: s.seen ? s.lossSum / s.seen : NaN, accuracy: s.seen ? s.correct / s.seen : NaN,
         });
       };

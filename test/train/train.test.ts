@@ -68,6 +68,9 @@ describe('trainClassifier', () => {
     expect(last.done).toBe(48);
     expect(last.samplesPerSec).toBeGreaterThan(0);
     expect(formatProgress(last)).toMatch(/^epoch 3\/3 \[#{20}\] 48\/48 +\d+ samples\/s  ETA 0:00  loss \d\.\d{4}  acc \d+\.\d%$/);
+    expect(formatProgress({ ...last, epoch: 0, done: 12, runEtaSeconds: 125 })).toMatch(/^epoch 1\/3 \[#####\.{15}\] 12\/48 .* ETA 0:00 \(run 2:05\)  loss/);
+    const first = progress.find((p) => p.epoch === 0)!;
+    expect(first.runEtaSeconds!).toBeGreaterThan(first.etaSeconds);
     model.dispose();
   });
 
