@@ -21,11 +21,14 @@ import { collapseAxes, reductionGroups } from './strided-layout.js';
 /** Which build of the kernels module a backend runs. */
 export type WasmVariant = 'scalar' | 'simd' | 'relaxed';
 
-/** Options of `createWasmBackend`. */
+/**
+ * Options of `createWasmBackend`. Left out, each feature is used where the runtime validates it;
+ * `false` turns it off; `true` demands it (an error where the runtime lacks it).
+ */
 export interface WasmBackendOptions {
-  /** `false` forces the scalar build; by default SIMD is used where the runtime validates it. */
+  /** 128-bit SIMD; `false` forces the scalar build. */
   simd?: boolean;
-  /** `false` keeps the plain SIMD build where relaxed SIMD (fused multiply-add) is available. */
+  /** Relaxed SIMD (fused multiply-add); `false` keeps the plain SIMD build. */
   relaxedSimd?: boolean;
 }
 
@@ -52,7 +55,13 @@ export async function createWasmBackend(options: WasmBackendOptions = {}): Promi
     }
   }
   const simd = options.simd !== false && hasWasmSimd();
+  if (options.simd === true && !simd) {
+    fail('BACKEND', 'createWasmBackend', 'options.simd', 'a runtime with WebAssembly SIMD', 'no SIMD support');
+  }
   const relaxed = simd && options.relaxedSimd !== false && hasRelaxedSimd();
+  if (options.relaxedSimd === true && !relaxed) {
+    fail('BACKEND', 'createWasmBackend', 'options.relaxedSimd', 'a runtime with relaxed SIMD', 'no relaxed SIMD support');
+  }
   const variant: WasmVariant = relaxed ? 'relaxed' : simd ? 'simd' : 'scalar';
   const bytes = decodeBase64(variant === 'relaxed' ? relaxedWasm : variant === 'simd' ? simdWasm : scalarWasm);
   let instance: WebAssembly.Instance;
