@@ -24,6 +24,15 @@ override IS_INT: bool = false;
 @group(0) @binding(1) var<storage, read> x: array<u32>;
 @group(0) @binding(2) var<storage, read_write> out: array<u32>;
 @group(0) @binding(3) var<storage, read> idx: array<i32>;
+// The backend's error words: [op code (1 gather, 2 scatter-add), bad index, axis size]. Checked,
+// and cleared, by the next read-back, which raises the error the reference raises at once.
+@group(0) @binding(4) var<storage, read_write> flags: array<u32>;
+
+fn flagIndex(op: u32, k: i32) {
+  flags[0] = op;
+  flags[1] = bitcast<u32>(k);
+  flags[2] = p.dim;
+}
 
 const WG: u32 = 256u;
 
@@ -84,8 +93,7 @@ fn concat_part(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) n
   }
 }
 
-// out[o, j, i] = x[o, idx[j], i]. Out-of-range indices give zero words (the host cannot raise
-// synchronously here; the ops layer documents it).
+// out[o, j, i] = x[o, idx[j], i]. Out-of-range indices give zero words and set the error words.
 @compute @workgroup_size(WG)
 fn gather(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
           @builtin(local_invocation_index) lidx: u32) {
@@ -95,7 +103,12 @@ fn gather(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: v
     let j = oj % p.count;
     let o = oj / p.count;
     let k = idx[j];
-    if (k >= 0 && u32(k) < p.dim) { out[i] = x[(o * p.dim + u32(k)) * p.inner + inn]; } else { out[i] = 0u; }
+    if (k >= 0 && u32(k) < p.dim) {
+      out[i] = x[(o * p.dim + u32(k)) * p.inner + inn];
+    } else {
+      out[i] = 0u;
+      flagIndex(1u, k);
+    }
   }
 }
 
@@ -112,7 +125,9 @@ fn scatter_add(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) n
     var accF = 0.0;
     var accI = 0;
     for (var j = 0u; j < p.count; j++) {
-      if (idx[j] == i32(d)) {
+      let k = idx[j];
+      if (k < 0 || u32(k) >= p.dim) { flagIndex(2u, k); }
+      if (k == i32(d)) {
         let w = x[(o * p.count + j) * p.inner + inn];
         if (IS_INT) { accI += bitcast<i32>(w); } else { accF += bitcast<f32>(w); }
       }

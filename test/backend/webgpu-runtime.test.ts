@@ -110,6 +110,19 @@ describe.skipIf(!gpu)(`webgpu runtime${gpu ? '' : ` (skipped: ${reason})`}`, () 
     gpu!.release(c);
   });
 
+  it('out-of-range gather / scatterAdd indices raise a VALUE error at the next read-back, once', async () => {
+    const x = gpu!.upload(new Float32Array([1, 2, 3, 4, 5, 6]), 'float32');
+    const idx = gpu!.upload(new Int32Array([1, 7]), 'int32');
+    const y = gpu!.gather(x, [3, 2], idx, 2, 0);
+    await expect(gpu!.read(y)).rejects.toThrow(/gather: argument 'indices' expected values in \[0, 2\], received 7/);
+    expect(Array.from(await gpu!.read(y))).toEqual([3, 4, 0, 0]);
+    const neg = gpu!.upload(new Int32Array([-1, 0]), 'int32');
+    const g = gpu!.upload(new Float32Array([1, 1, 1, 1]), 'float32');
+    const s = gpu!.scatterAdd(g, neg, 2, [3, 2], 0);
+    await expect(gpu!.read(s)).rejects.toThrow(/scatterAdd: argument 'indices' expected values in \[0, 2\], received -1/);
+    [x, idx, y, neg, g, s].forEach((h) => gpu!.release(h));
+  });
+
   it('a destroyed device gives clear errors', async () => {
     const own = await createWebGPUBackend({});
     const h = own.upload(new Float32Array([1]), 'float32');

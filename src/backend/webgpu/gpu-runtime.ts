@@ -58,6 +58,12 @@ export class GpuRuntime {
   private readonly poison: boolean;
   /** A small buffer bound where a kernel's optional input is absent. */
   readonly dummy: GPUBuffer;
+  /**
+   * Error words that kernels set when they meet invalid data they cannot report synchronously
+   * (out-of-range gather / scatter indices): [op code, value, bound, 0]. Every read-back copies
+   * them along and raises the error; they are then cleared.
+   */
+  readonly flags: GPUBuffer;
 
   /**
    * @param keepAlive objects the device depends on (the GPU object and adapter): held here so that
@@ -80,6 +86,8 @@ export class GpuRuntime {
     if (typeof device.addEventListener === 'function') device.addEventListener('uncapturederror', onError);
     else (device as { onuncapturederror?: unknown }).onuncapturederror = onError;
     this.dummy = this.pool.acquire('storage', 64);
+    this.flags = this.pool.acquire('storage', 64);
+    device.queue.writeBuffer(this.flags, 0, new Uint32Array(16));
   }
 
   /** Throws the pending asynchronous error, or a device-loss error, naming `op`. */
@@ -294,20 +302,35 @@ export class GpuRuntime {
     if (h.released) throw new VarmatError('DISPOSED', op, 'the storage was released');
     if (h.size === 0) return allocArray(h.dtype, 0);
     const bytes = h.size * 4;
-    const staging = this.pool.acquire('readback', bytes);
+    // The error words travel in the same staging buffer, after the values.
+    const staging = this.pool.acquire('readback', bytes + 16);
     this.copy(h.buffer, staging, bytes);
+    this.encoder!.copyBufferToBuffer(this.flags, 0, staging, bytes, 16);
     this.flush();
     try {
-      await staging.mapAsync(MapModeRead, 0, bytes);
+      await staging.mapAsync(MapModeRead, 0, bytes + 16);
     } catch (e) {
       this.check(op);
       throw new VarmatError('BACKEND', op, `reading back ${bytes} bytes failed: ${e instanceof Error ? e.message : String(e)}`);
     }
-    const words = staging.getMappedRange(0, bytes).slice(0);
+    const words = staging.getMappedRange(0, bytes + 16).slice(0);
     staging.unmap();
     this.pool.releaseIdle('readback', staging);
     this.check(op);
-    return h.dtype === 'int32' ? new Int32Array(words) : new Float32Array(words);
+    this.raiseFlags(new Uint32Array(words, bytes, 4));
+    return h.dtype === 'int32' ? new Int32Array(words, 0, h.size) : new Float32Array(words, 0, h.size);
+  }
+
+  /** Throws (once) the error a kernel flagged on the GPU. */
+  private raiseFlags(w: Uint32Array): void {
+    if (w[0] === 0) return;
+    this.device.queue.writeBuffer(this.flags, 0, new Uint32Array(4));
+    const op = w[0] === 1 ? 'gather' : w[0] === 2 ? 'scatterAdd' : 'webgpu';
+    const index = w[1] | 0;
+    throw new VarmatError(
+      'VALUE', op,
+      `argument 'indices' expected values in [0, ${w[2] - 1}], received ${index} (found on the GPU; raised at the next read-back)`,
+    );
   }
 
   /** Waits until the GPU has finished everything submitted so far (benchmarks). */

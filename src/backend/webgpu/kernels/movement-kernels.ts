@@ -117,7 +117,7 @@ export function concat(rt: GpuRuntime, xs: readonly { h: GpuHandle; shape: Shape
   return out;
 }
 
-/** index_select along `axis`; out-of-range indices give zeros (no synchronous error is possible here). */
+/** index_select along `axis`; an out-of-range index gives zeros and a VALUE error at the next read-back. */
 export function gather(rt: GpuRuntime, x: GpuHandle, shape: Shape, indices: GpuHandle, n: number, axis: number): GpuHandle {
   const outer = sizeOf(shape.slice(0, axis));
   const inner = sizeOf(shape.slice(axis + 1));
@@ -127,13 +127,13 @@ export function gather(rt: GpuRuntime, x: GpuHandle, shape: Shape, indices: GpuH
     family: 'movement',
     entry: 'gather',
     uniforms: movementUniforms({ size, outer, dim: shape[axis], inner, count: n }),
-    bindings: [[x.buffer, 'r'], [out.buffer, 'w'], [indices.buffer, 'r']],
+    bindings: [[x.buffer, 'r'], [out.buffer, 'w'], [indices.buffer, 'r'], [rt.flags, 'w']],
     groups: size === 0 ? 0 : rt.strideGroups(size, WG),
   });
   return out;
 }
 
-/** The adjoint of gather without atomics: one invocation per output sums its sources in index order. */
+/** The adjoint of gather without atomics: one invocation per output sums its sources in index order; out-of-range indices are skipped and raise a VALUE error at the next read-back. */
 export function scatterAdd(rt: GpuRuntime, g: GpuHandle, indices: GpuHandle, n: number, outShape: Shape, axis: number): GpuHandle {
   const outer = sizeOf(outShape.slice(0, axis));
   const inner = sizeOf(outShape.slice(axis + 1));
@@ -144,7 +144,7 @@ export function scatterAdd(rt: GpuRuntime, g: GpuHandle, indices: GpuHandle, n: 
     entry: 'scatter_add',
     constants: { IS_INT: g.dtype === 'int32' },
     uniforms: movementUniforms({ size, outer, dim: outShape[axis], inner, count: n }),
-    bindings: [[g.buffer, 'r'], [out.buffer, 'w'], [indices.buffer, 'r']],
+    bindings: [[g.buffer, 'r'], [out.buffer, 'w'], [indices.buffer, 'r'], [rt.flags, 'w']],
     groups: size === 0 ? 0 : rt.strideGroups(size, WG),
   });
   return out;
