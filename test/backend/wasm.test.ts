@@ -244,6 +244,10 @@ describe.each(variants)('wasm backend (%s build) vs reference', (variant) => {
       (b, [c, x, y]) => b.where(c!, [65, 7], x!, [65, 7], y!, [65, 7], [65, 7]));
     check(be, 'where broadcast', [{ values: integers(7, 1, 0, 2) }, { values: uniform(65, 2) }, { values: uniform(1, 3) }],
       (b, [c, x, y]) => b.where(c!, [7], x!, [65, 1], y!, [], [65, 7]));
+    check(be, 'where general broadcast', [{ values: integers(3 * 7, 4, 0, 2) }, { values: uniform(5 * 1 * 7, 5) }, { values: uniform(3 * 5 * 1, 6) }],
+      (b, [c, x, y]) => b.where(c!, [3, 1, 7], x!, [5, 1, 7], y!, [3, 5, 1], [3, 5, 7]));
+    check(be, 'where scalar', [{ values: integers(1, 4, 1, 2) }, { values: uniform(1, 5) }, { values: uniform(1, 6) }],
+      (b, [c, x, y]) => b.where(c!, [], x!, [], y!, [], []));
     check(be, 'where float cond', [{ values: uniform(33, 1, -1, 1).map(Math.round) }, { values: integers(33, 2, 0, 9) }, { values: integers(33, 3, 0, 9) }],
       (b, [c, x, y]) => b.where(c!, [33], x!, [33], y!, [33], [33]));
   });

@@ -267,14 +267,38 @@ export class WasmBackend implements Backend {
     const bd = this.data(b, 'where');
     const size = sizeOf(outShape);
     const out = this.newData('where', ad.dtype, size);
+    if (size === 0) return out;
     const c = this.view(cd);
     const x = this.view(ad);
     const y = this.view(bd);
     const o = this.view(out);
-    if (cd.size === size && ad.size === size && bd.size === size && ad.dtype === bd.dtype) {
-      for (let i = 0; i < size; i++) o[i] = c[i] !== 0 ? x[i]! : y[i]!;
-    } else {
+    if (ad.dtype !== bd.dtype) {
       o.set(ew.where(c, condShape, x, aShape, y, bShape, outShape, ad.dtype));
+      return out;
+    }
+    // Broadcasting walk over collapsed axes; the innermost axis runs as a plain strided loop.
+    const { shape, strides } = collapseAxes(outShape, [
+      stridesOf(outShape), broadcastStrides(condShape, outShape), broadcastStrides(aShape, outShape),
+      broadcastStrides(bShape, outShape),
+    ]);
+    const rank = shape.length;
+    const n = shape[rank - 1]!;
+    const [sc, sa, sb] = [strides[1]![rank - 1]!, strides[2]![rank - 1]!, strides[3]![rank - 1]!];
+    const idx = new Array<number>(rank).fill(0);
+    let [oc, oa, ob] = [0, 0, 0];
+    for (let at = 0; at < size; at += n) {
+      for (let i = 0; i < n; i++) o[at + i] = c[oc + i * sc] !== 0 ? x[oa + i * sa]! : y[ob + i * sb]!;
+      for (let d = rank - 2; d >= 0; d--) {
+        idx[d]!++;
+        oc += strides[1]![d]!;
+        oa += strides[2]![d]!;
+        ob += strides[3]![d]!;
+        if (idx[d]! < shape[d]!) break;
+        oc -= strides[1]![d]! * shape[d]!;
+        oa -= strides[2]![d]! * shape[d]!;
+        ob -= strides[3]![d]! * shape[d]!;
+        idx[d] = 0;
+      }
     }
     return out;
   }
