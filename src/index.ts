@@ -23,4 +23,6 @@ export { grad, backward, noGrad, type GradOptions } from './autograd/grad.js';
 export * from './ops/index.js';
 export type { Backend, BackendName, DataHandle, NormOrder } from './backend/backend.js';
 export { ReferenceBackend } from './backend/reference/reference-backend.js';
+export { createWasmBackend, WasmBackend, type WasmBackendOptions } from './backend/wasm/wasm-backend.js';
+export { createWebGPUBackend, WebGPUBackend, type WebGPUBackendOptions } from './backend/webgpu/webgpu-backend.js';
 export * as data from './data/index.js';

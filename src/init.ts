@@ -4,7 +4,10 @@ import { VarmatError, checkOptions, fail } from './errors.js';
 
 /** Options of `init`. */
 export interface InitOptions {
-  /** Which backend new tensors go to. 'auto' takes WebGPU when an adapter exists, else WebAssembly. */
+  /**
+   * Which backend new tensors go to. 'auto' takes WebGPU when a hardware adapter exists, else
+   * WebAssembly (a software WebGPU adapter is passed over: it is far slower than WebAssembly).
+   */
   backend?: 'auto' | BackendName;
 }
 
@@ -16,16 +19,35 @@ export function registerBackendFactory(name: BackendName, factory: () => Promise
   factories.set(name, factory);
 }
 
-async function load(name: BackendName): Promise<Backend> {
+async function create(name: BackendName): Promise<Backend> {
   const existing = engine.backends.get(name);
   if (existing) return existing;
   const factory = factories.get(name);
   if (!factory) {
     throw new VarmatError('BACKEND', 'init', `backend '${name}' is not available in this build`);
   }
-  const backend = await factory();
+  return factory();
+}
+
+async function load(name: BackendName): Promise<Backend> {
+  const backend = await create(name);
   registerBackend(backend);
   return backend;
+}
+
+/**
+ * 'auto': WebGPU on a real adapter, else WebAssembly. A software WebGPU adapter (SwiftShader,
+ * llvmpipe) is some 100x slower than the WebAssembly backend, so auto passes it over; ask for
+ * 'webgpu' explicitly to use it anyway.
+ */
+async function loadAuto(): Promise<Backend> {
+  const gpu = await create('webgpu').catch(() => null);
+  if (gpu && !gpu.software) {
+    registerBackend(gpu);
+    return gpu;
+  }
+  if (gpu && !engine.backends.has('webgpu')) gpu.destroy?.();
+  return load('wasm');
 }
 
 /**
@@ -43,9 +65,7 @@ export async function init(options: InitOptions = {}): Promise<string> {
   }
   let backend: Backend;
   if (requested === 'auto') {
-    backend = factories.has('webgpu')
-      ? await load('webgpu').catch(() => load('wasm'))
-      : await load('wasm');
+    backend = await loadAuto();
   } else {
     backend = await load(requested);
   }

@@ -16,6 +16,10 @@ export interface Backend {
   describe(): string;
   /** Whether tensors of this dtype can live on this backend. */
   supports(dtype: DType): boolean;
+  /** True when the device is a software emulation (WebGPU on SwiftShader or llvmpipe). */
+  readonly software?: boolean;
+  /** Frees the device, if the backend holds one (lets Node exit after WebGPU). */
+  destroy?(): void;
 
   // ---- storage -----------------------------------------------------------------------------
   /** Copies `values` into new storage of `dtype`. */

@@ -175,12 +175,35 @@ export function rand(shape: readonly number[], options?: RandomOptions & { low?:
   return randomTensor('rand', shape, options, (r) => low + (high - low) * r.uniform(), ['low', 'high']);
 }
 
-/** Copies `x` to another backend (values only; no history). */
-export function toBackend(x: Tensor, name: BackendName): Tensor {
-  x.assertUsable('toBackend');
+function targetFor(op: string, x: Tensor, name: BackendName): ReturnType<typeof engine.backend> {
+  x.assertUsable(op);
   const target = engine.backend(name);
-  if (!target.supports(x.dtype)) fail('DTYPE', 'toBackend', 'x', `a dtype the '${name}' backend supports`, x.dtype);
+  if (!target.supports(x.dtype)) fail('DTYPE', op, 'x', `a dtype the '${name}' backend supports`, x.dtype);
+  return target;
+}
+
+/**
+ * Copies `x` to another backend (values only; no history). Synchronous, so the source must be a
+ * synchronous backend (reference, wasm); from webgpu use `toBackendAsync`.
+ *
+ * @example
+ * const onRef = vm.toBackend(x, 'reference');
+ */
+export function toBackend(x: Tensor, name: BackendName): Tensor {
+  const target = targetFor('toBackend', x, name);
   return wrap(target, target.upload(x.dataSync(), x.dtype), x.shape);
+}
+
+/**
+ * Copies `x` to another backend from any backend, reading it back asynchronously.
+ *
+ * @example
+ * const onWasm = await vm.toBackendAsync(gpuTensor, 'wasm');
+ */
+export async function toBackendAsync(x: Tensor, name: BackendName): Promise<Tensor> {
+  const target = targetFor('toBackendAsync', x, name);
+  const values = await x.data();
+  return wrap(target, target.upload(values, x.dtype), x.shape);
 }
 
 export type { Shape };
