@@ -1,6 +1,7 @@
 // Embeds the WGSL sources of this folder into src/backend/webgpu/shaders.generated.ts, so that
 // the one library bundle carries them as text (no file server, no fs) in Node, Deno and browsers.
-// Run: node shaders/embed.mjs (the WebGPU test suite fails when the generated file is stale).
+// Run by `npm run build:kernels` (before tests, bundles and benches); the generated file is not
+// committed, and the WebGPU test suite fails when it is stale.
 import { readFile, readdir, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
