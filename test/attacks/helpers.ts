@@ -27,13 +27,7 @@ export function linearModel(p: Placement, seed = 1, classes = 3): TinyModel {
   const wa = vm.tensor(values(rng, 6 * classes), [6, classes], p);
   const wb = vm.tensor(values(rng, 4 * classes), [4, classes], p);
   const bias = vm.tensor(values(rng, classes), [classes], p);
-  return {
-    modalities: ['a', 'b'],
-    params: [wa, wb, bias],
-    encode: (x) => ({ a: x.a.reshape(x.a.shape), b: x.b.reshape(x.b.shape) }),
-    fuse: (z) => vm.tidy(() => z.a.reshape([z.a.shape[0], 6]).matmul(wa).add(z.b.matmul(wb)).add(bias)),
-    dispose: () => vm.dispose([wa, wb, bias]),
-  };
+  return linearFromWeights([wa, wb, bias]);
 }
 
 /** Blobs: class c has mean mu_c per modality (fixed by `seed`), plus noise of std `noise`. */
@@ -58,15 +52,9 @@ export function blobs(n: number, seed: number, p: Placement, noise = 0.35, class
   };
 }
 
-/**
- * A tiny MLP: z_a = tanh(flatten(x_a) Ua + ca) [B, 5], z_b = tanh(x_b Ub + cb) [B, 5];
- * logits = [z_a, z_b] V + d. Trained by full-batch gradient descent on `blobs`.
- */
-export function mlpModel(p: Placement, seed = 3, steps = 300): TinyModel {
-  const rng = new vm.Rng(seed);
-  const mk = (shape: number[], scale: number): vm.Tensor => vm.tensor(values(rng, shape.reduce((x, y) => x * y, 1)).map((v) => v * scale), shape, p).requiresGrad_();
-  const w = [mk([6, 5], 0.8), mk([5], 0.1), mk([4, 5], 0.8), mk([5], 0.1), mk([10, 3], 0.5), mk([3], 0.1)];
-  const model: TinyModel = {
+/** The tiny MLP's forward, on given weights [Ua, ca, Ub, cb, V, d]. */
+export function mlpFromWeights(w: vm.Tensor[]): TinyModel {
+  return {
     modalities: ['a', 'b'],
     params: w,
     encode: (x) => vm.tidy(() => ({
@@ -76,6 +64,17 @@ export function mlpModel(p: Placement, seed = 3, steps = 300): TinyModel {
     fuse: (z) => vm.tidy(() => vm.concat([z.a, z.b], 1).matmul(w[4]).add(w[5])),
     dispose: () => vm.dispose(w),
   };
+}
+
+/**
+ * A tiny MLP: z_a = tanh(flatten(x_a) Ua + ca) [B, 5], z_b = tanh(x_b Ub + cb) [B, 5];
+ * logits = [z_a, z_b] V + d. Trained by full-batch gradient descent on `blobs`.
+ */
+export function mlpModel(p: Placement, seed = 3, steps = 300): TinyModel {
+  const rng = new vm.Rng(seed);
+  const mk = (shape: number[], scale: number): vm.Tensor => vm.tensor(values(rng, shape.reduce((x, y) => x * y, 1)).map((v) => v * scale), shape, p).requiresGrad_();
+  const w = [mk([6, 5], 0.8), mk([5], 0.1), mk([4, 5], 0.8), mk([5], 0.1), mk([10, 3], 0.5), mk([3], 0.1)];
+  const model = mlpFromWeights(w);
   const data = blobs(90, 7, p);
   for (let s = 0; s < steps; s++) {
     const next = vm.tidy(() => {
@@ -90,6 +89,23 @@ export function mlpModel(p: Placement, seed = 3, steps = 300): TinyModel {
   }
   vm.dispose([data.inputs.a, data.inputs.b, data.labels]);
   return model;
+}
+
+/** A copy of a tiny model's weights on another placement. */
+export function copyModel(model: TinyModel, p: Placement, build: (w: vm.Tensor[]) => TinyModel = mlpFromWeights): TinyModel {
+  return build(model.params.map((t) => vm.tensor(t.dataSync(), t.shape, p)));
+}
+
+/** The linear model's forward on given weights [Wa, Wb, bias]. */
+export function linearFromWeights(w: vm.Tensor[]): TinyModel {
+  const [wa, wb, bias] = w;
+  return {
+    modalities: ['a', 'b'],
+    params: w,
+    encode: (x) => ({ a: x.a.reshape(x.a.shape), b: x.b.reshape(x.b.shape) }),
+    fuse: (z) => vm.tidy(() => z.a.reshape([z.a.shape[0], 6]).matmul(wa).add(z.b.matmul(wb)).add(bias)),
+    dispose: () => vm.dispose(w),
+  };
 }
 
 /** Host copies of each modality (to check that nothing was mutated). */
