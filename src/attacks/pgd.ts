@@ -1,3 +1,4 @@
+import { fail } from '../errors.js';
 import { dispose, tidy } from '../memory.js';
 import type { Rng } from '../random.js';
 import type { Tensor } from '../tensor.js';
@@ -17,6 +18,14 @@ export interface PgdOptions extends AttackOptions {
   restarts?: number;
   /** How the step size changes over the steps (default 'constant'). */
   schedule?: StepSchedule;
+  /**
+   * Which iterate each run returns: 'last' (default, as the paper's evaluation) or 'best' (per
+   * sample, a misclassifying iterate of highest loss, else the highest-loss one; the start counts).
+   * With 'best', no random start and a first step of 1 (e.g. `schedule: (t) => (t === 0 ? 1 : 0.25)`),
+   * the first iterate is FGSM's point, so the attack is at least as strong as FGSM on every sample,
+   * and more steps never make it weaker.
+   */
+  keep?: 'last' | 'best';
 }
 
 /**
@@ -31,14 +40,18 @@ export class Pgd extends Attack<PgdOptions> {
   readonly randomStart: boolean;
   readonly restarts: number;
   readonly schedule: StepSchedule;
+  readonly keep: 'last' | 'best';
 
   constructor(options: PgdOptions) {
-    super('pgd', options, ['steps', 'stepSize', 'randomStart', 'restarts', 'schedule']);
+    super('pgd', options, ['steps', 'stepSize', 'randomStart', 'restarts', 'schedule', 'keep']);
     this.steps = intOption(this.name, 'steps', options.steps, 10, 0);
     this.stepSize = numberOption(this.name, 'stepSize', options.stepSize, this.steps === 0 ? 0 : 1 / this.steps);
     this.randomStart = boolOption(this.name, 'randomStart', options.randomStart, true);
     this.restarts = intOption(this.name, 'restarts', options.restarts, 1, 1);
     this.schedule = checkSchedule(this.name, options.schedule);
+    const keep = options.keep ?? 'last';
+    if (keep !== 'last' && keep !== 'best') fail('OPTION', this.name, 'keep', "'last' or 'best'", keep);
+    this.keep = keep;
   }
 
   get gradientSteps(): number {
@@ -53,12 +66,21 @@ export class Pgd extends Attack<PgdOptions> {
     let best: { delta: Modal; fooled: Tensor; loss: Tensor } | null = null;
     for (let run = 0; run < this.restarts; run++) {
       let delta = this.randomStart ? ctx.randomStart(rng, run === 0 ? noise : undefined) : ctx.zeros();
+      let iterBest: { delta: Modal; fooled: Tensor; loss: Tensor } | null = null;
       for (let t = 0; t < this.steps; t++) {
         const size = this.stepSize * scheduleFactor(this.schedule, t, this.steps);
         const prev = delta;
-        delta = tidy(() => ctx.ascend(prev, ctx.lossAndGrad(prev).grad, size));
-        dispose(prev);
+        const { loss, logits, grad } = ctx.lossAndGrad(prev);
+        delta = tidy(() => ctx.ascend(prev, grad, size));
+        dispose(grad);
+        if (this.keep === 'best') {
+          iterBest = fold(ctx, iterBest, prev, ctx.fooled(logits), loss);
+        } else {
+          dispose([prev, loss]);
+        }
+        logits.dispose();
       }
+      if (this.keep === 'best') delta = keepBest(ctx, iterBest, delta).delta;
       if (this.restarts === 1) return delta;
       best = keepBest(ctx, best, delta);
     }
@@ -68,9 +90,20 @@ export class Pgd extends Attack<PgdOptions> {
   protected override describeOptions(): Record<string, number | string | boolean> {
     return {
       steps: this.steps, stepSize: this.stepSize, randomStart: this.randomStart, restarts: this.restarts,
-      schedule: typeof this.schedule === 'function' ? 'custom' : this.schedule,
+      schedule: typeof this.schedule === 'function' ? 'custom' : this.schedule, keep: this.keep,
     };
   }
+}
+
+/** Folds a scored candidate (its fooled flags and loss, which it takes over) into the best so far. */
+function fold(ctx: AttackContext, best: { delta: Modal; fooled: Tensor; loss: Tensor } | null, delta: Modal, fooled: Tensor, loss: Tensor): { delta: Modal; fooled: Tensor; loss: Tensor } {
+  if (best === null) return { delta, fooled, loss };
+  const next = tidy(() => {
+    const mask = ctx.better(fooled, loss, best.fooled, best.loss);
+    return { delta: ctx.select(mask, delta, best.delta), fooled: ctx.select1(mask, fooled, best.fooled), loss: ctx.select1(mask, loss, best.loss) };
+  });
+  dispose([best.delta, best.fooled, best.loss, delta, fooled, loss]);
+  return next;
 }
 
 /**
@@ -81,17 +114,7 @@ export function keepBest(ctx: AttackContext, best: { delta: Modal; fooled: Tenso
   const s = ctx.score(delta);
   const fooled = ctx.fooled(s.logits);
   s.logits.dispose();
-  if (best === null) return { delta, fooled, loss: s.loss };
-  const next = tidy(() => {
-    const mask = ctx.better(fooled, s.loss, best.fooled, best.loss);
-    return {
-      delta: ctx.select(mask, delta, best.delta),
-      fooled: ctx.select1(mask, fooled, best.fooled),
-      loss: ctx.select1(mask, s.loss, best.loss),
-    };
-  });
-  dispose([best.delta, best.fooled, best.loss, delta, fooled, s.loss]);
-  return next;
+  return fold(ctx, best, delta, fooled, s.loss);
 }
 
 /**

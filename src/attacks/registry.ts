@@ -24,7 +24,7 @@ export type AnyAttackOptions = AttackOptions & Omit<FgsmOptions & PgdOptions & M
 const OWN: Record<AttackName, readonly string[]> = {
   fgsm: ['stepSize', 'randomStart'],
   'fgsm-rs': ['stepSize'],
-  pgd: ['steps', 'stepSize', 'randomStart', 'restarts', 'schedule'],
+  pgd: ['steps', 'stepSize', 'randomStart', 'restarts', 'schedule', 'keep'],
   mim: ['steps', 'stepSize', 'decay', 'randomStart'],
   'apgd-ce': ['steps', 'restarts', 'rho', 'momentum', 'initialStepSize'],
   'apgd-dlr': ['steps', 'restarts', 'rho', 'momentum', 'initialStepSize'],
