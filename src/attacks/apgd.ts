@@ -31,6 +31,9 @@ export interface ApgdOptions extends AttackOptions {
  * halving also restarts from the best point. It returns, per sample, the last misclassifying point
  * found, else the point of highest loss. With `loss: 'dlr'` it is APGD-DLR (needs 3+ classes).
  * Every per-sample decision is made on the device (no read-back).
+ *
+ * @example
+ * const adv = new Apgd({ eps: 0.2, steps: 100, loss: 'dlr', seed: 0 }).run(model, { inputs, labels });
  */
 export class Apgd extends Attack<ApgdOptions> {
   readonly steps: number;

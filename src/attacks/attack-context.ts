@@ -37,7 +37,16 @@ export interface LossGrad {
 
 /**
  * One attack call's context. Created by `Attack.perturb`; attacks use its helpers and never mutate
- * the clean values.
+ * the clean values. Subclasses of `Attack` implement `search(ctx, rng, noise)` with it.
+ *
+ * @example
+ * class OneStep extends vm.attacks.Attack {
+ *   // ...
+ *   protected search(ctx: vm.attacks.AttackContext): vm.attacks.Modal {
+ *     const start = ctx.zeros();
+ *     return ctx.ascend(start, ctx.lossAndGrad(start).grad, 1);
+ *   }
+ * }
  */
 export class AttackContext {
   /** The model's modalities, in its order. */
@@ -276,12 +285,12 @@ export class AttackContext {
   }
 }
 
-/** [B, 1, ..., 1] for a tensor of rank r. */
+/** @internal [B, 1, ..., 1] for a tensor of rank r. */
 export function columnShape(v: Tensor): number[] {
   return [v.shape[0], ...v.shape.slice(1).map(() => 1)];
 }
 
-/** The logits of `model` for values in `space`: fuse(values) for latents, fuse(encode(values)) for inputs. */
+/** @internal The logits of `model` for values in `space`: fuse(values) for latents, fuse(encode(values)) for inputs. */
 export function forwardIn(model: AttackModel, space: 'input' | 'latent', values: Readonly<Modal>): Tensor {
   return tidy(() => (space === 'latent' ? model.fuse(values) : model.fuse(model.encode(values))));
 }

@@ -262,36 +262,34 @@ export abstract class Attack<O extends BaseAttackOptions = BaseAttackOptions> {
   }
 }
 
-/** Checks an integer option. */
+/** @internal Checks an integer option. */
 export function intOption(op: string, name: string, v: unknown, dflt: number, min: number): number {
   if (v === undefined) return dflt;
   if (typeof v !== 'number' || !Number.isInteger(v) || v < min) fail('OPTION', op, name, `an integer >= ${min}`, v);
   return v;
 }
 
-/** Checks a number option. */
+/** @internal Checks a number option. */
 export function numberOption(op: string, name: string, v: unknown, dflt: number, min = 0): number {
   if (v === undefined) return dflt;
   if (typeof v !== 'number' || !Number.isFinite(v) || v < min) fail('OPTION', op, name, `a finite number >= ${min}`, v);
   return v;
 }
 
-/** Checks a boolean option. */
+/** @internal Checks a boolean option. */
 export function boolOption(op: string, name: string, v: unknown, dflt: boolean): boolean {
   if (v === undefined) return dflt;
   if (typeof v !== 'boolean') fail('OPTION', op, name, 'true or false', v);
   return v;
 }
 
-/** True if `t` is a tensor (for option checks). */
-export function isTensor(t: unknown): t is Tensor {
-  return t instanceof Tensor;
-}
-
 /**
  * Runs `fn` with gradient recording on, even inside `noGrad` (attacks need input gradients during
  * evaluation, as the authors' code re-enables them in test mode). Model parameters still receive
  * nothing: gradients are taken with respect to the perturbations only.
+ *
+ * @example
+ * vm.noGrad(() => vm.attacks.withGrad(() => vm.grad([f(x)], [x])));
  */
 export function withGrad<T>(fn: () => T): T {
   const prev = engine.gradEnabled;

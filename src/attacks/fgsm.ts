@@ -17,6 +17,9 @@ export interface FgsmOptions extends AttackOptions {
  * The fast gradient (sign) method: one step of size `stepSize * r` in the norm's steepest-ascent
  * direction (sign of the gradient for L-inf, the L2-normalised gradient for L2), from the clean
  * value or a random start, projected onto the budget and the value range.
+ *
+ * @example
+ * const adv = new Fgsm({ space: 'input', norm: 'linf', eps: 0.1, ranges: [0, 1] }).run(model, { inputs, labels });
  */
 export class Fgsm extends Attack<FgsmOptions> {
   readonly randomStart: boolean;

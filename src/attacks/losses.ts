@@ -52,7 +52,7 @@ export function dlrLoss(logits: Tensor, labels: Tensor): Tensor {
   });
 }
 
-/** Resolves a loss option: a name or a function. */
+/** @internal Resolves a loss option: a name or a function. */
 export function resolveLoss(op: string, loss: LossName | LossFn | undefined): LossFn {
   if (loss === undefined || loss === 'ce') return ceLoss;
   if (loss === 'dlr') return dlrLoss;
@@ -60,7 +60,7 @@ export function resolveLoss(op: string, loss: LossName | LossFn | undefined): Lo
   return fail('OPTION', op, 'loss', "'ce', 'dlr' or a function (logits, labels) => per-sample losses", loss);
 }
 
-/** The name a loss option is reported under. */
+/** @internal The name a loss option is reported under. */
 export function lossName(loss: LossName | LossFn | undefined): string {
   if (loss === undefined) return 'ce';
   return typeof loss === 'function' ? (loss.name || 'custom') : loss;

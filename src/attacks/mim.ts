@@ -21,6 +21,9 @@ export interface MimOptions extends AttackOptions {
  * The momentum iterative method (MI-FGSM, Dong et al. 2018): the gradient, divided by its per-sample
  * L1 norm, is accumulated with decay mu, and each step moves along the norm's steepest-ascent
  * direction of the accumulated momentum (its sign for L-inf, its L2 normalisation for L2).
+ *
+ * @example
+ * const adv = new Mim({ eps: 0.2, steps: 10, decay: 1 }).run(model, { inputs, labels });
  */
 export class Mim extends Attack<MimOptions> {
   readonly steps: number;

@@ -32,7 +32,10 @@ export interface PgdOptions extends AttackOptions {
  * Projected gradient descent (ascent on the loss), Madry et al.: from a random start, `steps`
  * steps of `stepSize * r` along the norm's steepest-ascent direction, each projected onto the
  * budget and the value range. Returns the last iterate of each run (as the paper's evaluation
- * does); with restarts, the best run per sample.
+ * does) or its best (`keep: 'best'`); with restarts, the best run per sample.
+ *
+ * @example
+ * const adv = new Pgd({ eps: 0.2, steps: 10, restarts: 3, seed: 0 }).run(model, { inputs, labels });
  */
 export class Pgd extends Attack<PgdOptions> {
   readonly steps: number;
@@ -107,7 +110,7 @@ function fold(ctx: AttackContext, best: { delta: Modal; fooled: Tensor; loss: Te
 }
 
 /**
- * Folds a candidate into the best-so-far per sample (a misclassifying candidate beats one that is
+ * @internal Folds a candidate into the best-so-far per sample (a misclassifying candidate beats one that is
  * not; then the higher loss); frees what is no longer needed.
  */
 export function keepBest(ctx: AttackContext, best: { delta: Modal; fooled: Tensor; loss: Tensor } | null, delta: Modal): { delta: Modal; fooled: Tensor; loss: Tensor } {

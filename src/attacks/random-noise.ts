@@ -18,6 +18,9 @@ export interface RandomNoiseOptions extends AttackOptions {
  * (the L2 sphere; random corners of the L-inf box), clipped into the value range; per sample the
  * best is kept (a misclassifying one, else the highest loss). If it beats a white-box attack, the
  * white-box attack's gradients are not to be trusted (gradient masking).
+ *
+ * @example
+ * const adv = new RandomNoise({ eps: 0.2, trials: 20, seed: 1 }).run(model, { inputs, labels });
  */
 export class RandomNoise extends Attack<RandomNoiseOptions> {
   readonly trials: number;

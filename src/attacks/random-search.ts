@@ -18,6 +18,9 @@ export interface RandomSearchOptions extends AttackOptions {
  * (a random L2 direction, or random signs for L-inf), projected back onto the budget; each sample
  * accepts it when the loss rises (or the proposal misclassifies while the current point does not).
  * Only forward passes, so a loss surface with masked gradients does not stop it.
+ *
+ * @example
+ * const adv = new RandomSearch({ eps: 0.2, queries: 200, seed: 2 }).run(model, { inputs, labels });
  */
 export class RandomSearch extends Attack<RandomSearchOptions> {
   readonly proposals: number;

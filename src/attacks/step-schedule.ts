@@ -22,7 +22,7 @@ export function scheduleFactor(schedule: StepSchedule, t: number, steps: number)
   return v;
 }
 
-/** Checks a schedule option. */
+/** @internal Checks a schedule option. */
 export function checkSchedule(op: string, v: unknown): StepSchedule {
   if (v === undefined) return 'constant';
   if (v === 'constant' || v === 'linear' || v === 'cosine' || typeof v === 'function') return v as StepSchedule;

@@ -14,9 +14,12 @@ export interface WorstCaseOptions extends AttackOptions {
 
 /**
  * Runs several attacks with the same threat model on each batch and keeps, per sample, the
- * strongest result: a misclassifying perturbation (the first member's that misclassifies), else
- * the one of highest cross-entropy. This is how AutoAttack turns its components into one
+ * strongest result: a misclassifying perturbation if any member found one (the one of highest
+ * cross-entropy among them), else the one of highest cross-entropy. This is how AutoAttack turns its components into one
  * evaluation. All members run on the whole batch (no read-back to drop samples already broken).
+ *
+ * @example
+ * const both = new WorstCase([new Apgd({ eps: 0.2 }), new Apgd({ eps: 0.2, loss: 'dlr' })], { name: 'apgd' });
  */
 export class WorstCase extends Attack<WorstCaseOptions> {
   readonly members: readonly Attack[];

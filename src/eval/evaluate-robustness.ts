@@ -103,7 +103,13 @@ interface Job {
   seconds: number;
 }
 
-/** Resolves a subset spec against the model's modalities. */
+/**
+ * Resolves a subset spec against the model's modalities.
+ *
+ * @example
+ * resolveSubsets('x', ['audiospec', 'colorlessimage'], 'each+joint');
+ * // [{ label: 'audiospec', names: ['audiospec'] }, { label: 'colorlessimage', ... }, { label: 'joint', names: [...] }]
+ */
 export function resolveSubsets(op: string, modalities: readonly string[], spec: SubsetSpec): { label: string; names: string[] }[] {
   const joint = { label: 'joint', names: [...modalities] };
   const each = modalities.map((m) => ({ label: m, names: [m] }));
@@ -196,7 +202,7 @@ function entryOf(job: Pick<Job, 'name' | 'subset' | 'modalities' | 'robust' | 'a
  * share one encoding per batch. The model is put in evaluation mode and restored afterwards.
  *
  * @example
- * const report = await vm.eval.evaluateRobustness(model, splits.test, {
+ * const report = await vm.robustness.evaluateRobustness(model, splits.test, {
  *   attacks: { pgd: vm.attacks.pgd({ eps: 0.2, steps: 10, seed: 0 }), fgsm: vm.attacks.fgsm({ eps: 0.2 }) },
  *   subsets: 'each+joint', batchSize: 100, limit: 1000,
  * });

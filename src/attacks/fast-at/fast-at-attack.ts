@@ -9,9 +9,9 @@
  */
 
 import { checkOptions, fail } from '../../errors.js';
-import { dispose, tidy } from '../../memory.js';
+import { tidy } from '../../memory.js';
 import { Rng } from '../../random.js';
-import { Tensor } from '../../tensor.js';
+import type { Tensor } from '../../tensor.js';
 import { rand, tensor, zerosLike } from '../../ops/creation.js';
 import { minimum, mul, sign, where } from '../../ops/elementwise.js';
 import { Attack, numberOption, withGrad, type AttackOptions, type PerturbOptions } from '../attack.js';
@@ -221,14 +221,4 @@ export abstract class FastAtAttack extends Attack<FastAtOptions> {
   protected override describeOptions(): Record<string, number | string | boolean> {
     return { form: this.form, stepSize: this.stepSize };
   }
-}
-
-/** Frees a list of per-modality records and tensors. */
-export function free(...items: (Modal | Tensor | null)[]): void {
-  dispose(items.filter((x): x is Modal | Tensor => x !== null));
-}
-
-/** Is `t` a tensor (type guard for mixed records). */
-export function isTensorValue(t: unknown): t is Tensor {
-  return t instanceof Tensor;
 }

@@ -13,6 +13,9 @@ import { FastAtAttack, type FastAtMemory, type FastAtOptions, type FastAtParts }
  *    clipped into the value range; bank[idx] <- delta. Their prior-guided regularizer
  *    lambda ||f(x + delta) - f(x + delta_init)||^2 is a training loss: `start` is delta_init.
  * Samples without a stored prior (epoch 0, or never seen) use the first-epoch start.
+ *
+ * @example
+ * const s = new FgsmEp().step(model, latents, labels, batch.indices, epoch);
  */
 export class FgsmEp extends FastAtAttack {
   constructor(options: FastAtOptions = {}) {

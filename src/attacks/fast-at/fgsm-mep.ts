@@ -26,6 +26,9 @@ export interface FgsmMepOptions extends FastAtOptions {
  *    the L1 norm over the whole batch (per modality) as their code; bank[idx] <- clip_eps(bank[idx]
  *    + alpha sign(mom)), clipped into the value range.
  * A zero momentum or gradient is kept at zero instead of dividing by zero.
+ *
+ * @example
+ * const s = new FgsmMep().step(model, latents, labels, batch.indices, epoch);
  */
 export class FgsmMep extends FastAtAttack {
   readonly mu: number;

@@ -30,6 +30,9 @@ export interface FgsmPcoOptions extends FastAtOptions {
  *    x_new = c (x + delta_prev) + (1 - c)(x + 1.5 delta_FGSM), i.e.
  *    delta = c delta_prev + (1 - c) 1.5 delta_FGSM (which may leave the eps box, as theirs);
  *    bank[idx] <- delta_FGSM.
+ *
+ * @example
+ * const s = new FgsmPco().step(model, latents, labels, batch.indices, epoch);
  */
 export class FgsmPco extends FastAtAttack {
   readonly gamma: number;

@@ -8,6 +8,9 @@ import { FastAtAttack, type FastAtMemory, type FastAtOptions, type FastAtParts }
  *    delta = Proj_r(delta0 + r g^) with g^ = g / (||g|| + 1e-8) at z + delta0 (step alpha = r).
  *  - original (Wong, Rice & Kolter 2020): delta0 ~ U[-eps, eps]; delta = clip_eps(delta0 +
  *    1.25 eps sign(g)), clipped into the value range.
+ *
+ * @example
+ * const s = new FgsmRs({ form: 'original', eps: 8 / 255, ranges: [0, 1] }).step(model, inputs, labels, batch.indices, 0);
  */
 export class FgsmRs extends FastAtAttack {
   constructor(options: FastAtOptions = {}) {

@@ -152,6 +152,9 @@ export class MemoryBank {
  * Dataset indices as host integers: from an int32 tensor (read synchronously: reference and wasm
  * backends; on WebGPU pass the batch's host `indices` array instead) or an array. They must be
  * distinct integers.
+ *
+ * @example
+ * hostIndices('fgsm-ep', batch.indices, 40);   // Int32Array of the 40 dataset indices
  */
 export function hostIndices(op: string, indices: Tensor | ArrayLike<number>, batch: number): Int32Array {
   let out: Int32Array;
