@@ -153,6 +153,21 @@ describe('invariants that need one attack at a time', () => {
     vm.dispose([data.inputs.a, data.inputs.b, data.labels]);
   });
 
+  it('attacks work inside noGrad (they re-enable recording for their own gradients only)', () => {
+    const p = PLACES[0];
+    const model = copyModel(trained, p);
+    const data = blobs(6, 3, p);
+    vm.tidy(() => {
+      const inside = vm.noGrad(() => A.pgd({ eps: 0.5, steps: 3 }).run(model, data));
+      const outside = A.pgd({ eps: 0.5, steps: 3 }).run(model, data);
+      for (const m of ['a', 'b']) expect(bits(inside.delta[m])).toEqual(bits(outside.delta[m]));
+      expect(inside.logits.requiresGrad).toBe(false);
+      expect(model.params.every((w) => w.grad === null)).toBe(true);
+    });
+    model.dispose();
+    vm.dispose([data.inputs.a, data.inputs.b, data.labels]);
+  });
+
   it('a step size of 0 without a random start returns the input (PGD, MIM, FGSM)', () => {
     const p = PLACES[0];
     const model = copyModel(trained, p);
