@@ -5,7 +5,7 @@
 // unpadded convolutions use the input itself as the column matrix.
 
 import { ConvGeometry, readGeometry } from './conv-geometry';
-import { ACCUMULATE, A_PACKED, B_IM2COL, gemm, gemmScratchBytes, packAll, packedABytes } from './gemm';
+import { ACCUMULATE, A_PACKED, B_IM2COL, KC, gemm, gemmScratchBytes, packAll, packedABytes } from './gemm';
 import { at } from './simd';
 
 // @ts-ignore: decorator
@@ -40,9 +40,12 @@ import { at } from './simd';
 export function convScratchBytes(p: usize): usize {
   const c = readGeometry(p);
   // The largest of the three GEMMs' scratch: [og, hw, k], [k, hw, og], [og, k, images * hw].
+  // The filter gradient's last GEMM may have fewer images, and a shallower GEMM can use a deeper
+  // depth block (one block of up to KC instead of two halves): size for the deepest block any
+  // depth up to images * hw can take.
   let g = gemmScratchBytes(c.og, c.hw, c.k);
   g = max<usize>(g, gemmScratchBytes(c.k, c.hw, c.og));
-  g = max<usize>(g, gemmScratchBytes(c.og, c.k, c.hw * imagesPerGemm(c)));
+  g = max<usize>(g, gemmScratchBytes(c.og, c.k, min<i32>(c.hw * imagesPerGemm(c), KC)));
   return packedBytes(c) + colBytes(c) + g + 64;
 }
 

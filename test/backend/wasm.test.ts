@@ -449,6 +449,34 @@ describe('wasm backend memory', () => {
     expect(be.allocatorStats().liveBlocks).toBe(0);
   });
 
+  it('conv kernels stay inside their scratch: blocks next to a reused scratch block are untouched', async () => {
+    // Regression: the filter gradient's last, shallower GEMM (fewer images) took a deeper depth
+    // block than the scratch was sized for and wrote past it. The scratch lands in a freed block of
+    // its size class, so canaries allocated right above such a hole catch any overflow.
+    type Internals = { alloc: { alloc(b: number): number; free(p: number): void }; k: { convScratchBytes(p: number): number }; convArgs(p: Conv2dParams): number };
+    for (const p of [convParams(40, 12, 7, 7, 24, 3, 3, { pad: [1, 1] }), convParams(40, 24, 3, 3, 48, 3, 3, { pad: [1, 1] }), convParams(9, 6, 14, 14, 12, 3, 3, { pad: [1, 1] })]) {
+      const be = await createWasmBackend();
+      const inner = be as unknown as Internals;
+      const x = be.upload(uniform(p.n * p.inC * p.inH * p.inW, 1), 'float32');
+      const dy = be.upload(uniform(p.n * p.outC * p.outH * p.outW, 2), 'float32');
+      const w = be.upload(uniform(p.outC * p.inC * p.kH * p.kW, 3), 'float32');
+      const kernels = [() => be.conv2d(x, w, p), () => be.conv2dGradInput(dy, w, p), () => be.conv2dGradFilter(x, dy, p)];
+      for (const run of kernels) {
+        const warm = run(); // its output block is then reused by the checked call
+        be.release(warm);
+        const hole = inner.alloc.alloc(inner.k.convScratchBytes(inner.convArgs(p)) >>> 0);
+        inner.alloc.free(hole);
+        const canaries = [0, 1, 2, 3].map((i) => be.upload(uniform(4096, 10 + i), 'float32'));
+        const before = canaries.map((c) => Array.from(be.readSync(c)));
+        be.release(run());
+        canaries.forEach((c, i) => expect(Array.from(be.readSync(c))).toEqual(before[i]));
+        for (const c of canaries) be.release(c);
+      }
+      for (const h of [x, dy, w]) be.release(h);
+      expect(be.bytesInUse()).toBe(0);
+    }
+  });
+
   it('rejects float64, unknown options and released handles with typed errors', async () => {
     const be = await createWasmBackend();
     expect(() => be.upload(new Float64Array(3), 'float64')).toThrow(/float64/);
