@@ -2,3 +2,5 @@
 export { probe, type ProbeForm, type ProbeOptions } from './probe.js';
 export { aggregateVulnerability, type Aggregation } from './aggregate.js';
 export { robustStep, type AtMethod, type RobustStepOptions, type RobustStepResult } from './robust-step.js';
+export { trainRobust, robustValidation, type RobustTrainOptions, type RobustTrainResult, type RobustEpochRecord } from './train-robust.js';
+export { saveBanks, loadBanks, attackBanks } from './bank-file.js';
