@@ -19,12 +19,13 @@ await build({
   mainFields: ['module', 'main'],
 });
 
+// Node-only entries: files and long runs (varmat/node) and the CLI.
 await build({
   ...common,
-  entryPoints: ['src/cli/main.ts'],
-  outfile: 'dist/cli.js',
+  entryPoints: { node: 'src/node.ts', cli: 'src/cli/main.ts' },
+  outdir: 'dist',
   platform: 'node',
   packages: 'external',
 });
 
-console.log('bundled dist/varmat.js and dist/cli.js');
+console.log('bundled dist/varmat.js, dist/node.js and dist/cli.js');

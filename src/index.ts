@@ -26,3 +26,12 @@ export { ReferenceBackend } from './backend/reference/reference-backend.js';
 export { createWasmBackend, WasmBackend, type WasmBackendOptions } from './backend/wasm/wasm-backend.js';
 export { createWebGPUBackend, WebGPUBackend, type WebGPUBackendOptions } from './backend/webgpu/webgpu-backend.js';
 export * as data from './data/index.js';
+export * as nn from './nn/index.js';
+export { presets } from './nn/index.js';
+export * as optim from './optim/index.js';
+export * as attacks from './attacks/index.js';
+export * as evaluation from './eval/index.js';
+export {
+  parseSafetensors, encodeSafetensors,
+  type SafetensorsDType, type SafetensorsData, type SafetensorsEntry, type SafetensorsFile, type SafetensorsInput,
+} from './checkpoint/safetensors.js';

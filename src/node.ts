@@ -1,0 +1,12 @@
+/**
+ * The Node-only part of varmat (`import * as vmn from 'varmat/node'`): files and long runs.
+ * Checkpoints on disk (safetensors + JSON sidecar, written atomically) and the training loop.
+ * Everything platform-neutral is in the main entry (`varmat`).
+ *
+ * @example
+ * import * as vm from 'varmat';
+ * import * as vmn from 'varmat/node';
+ * await vmn.checkpoint.saveCheckpoint('runs/a/last.safetensors', { model, optimizer, position: { epoch: 3 } });
+ */
+export * as checkpoint from './checkpoint/index.js';
+export * as train from './train/index.js';
