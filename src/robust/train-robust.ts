@@ -98,9 +98,9 @@ const nextTick = (): Promise<void> => new Promise((resolve) => setImmediate(reso
  * @example
  * const r = await vm.robust.robustValidation(model, val, { eps: 0.2, steps: 10, seed: 0 });
  */
-export async function robustValidation(model: MultimodalModel, data: Dataset, options: { eps?: number; steps?: number; seed?: number; batchSize?: number } = {}): Promise<{ cleanAccuracy: number; robustAccuracy: number; samples: number }> {
+export async function robustValidation(model: MultimodalModel, data: Dataset, options: { eps?: number; steps?: number; seed?: number; batchSize?: number; limit?: number } = {}): Promise<{ cleanAccuracy: number; robustAccuracy: number; samples: number }> {
   const atk = pgd({ space: 'latent', norm: 'l2', eps: options.eps ?? 0.2, relative: true, split: 'equal', steps: options.steps ?? 10, seed: options.seed ?? 0 });
-  const rep = await evaluateRobustness(model, data, { attacks: { pgd: atk }, batchSize: options.batchSize ?? 100 });
+  const rep = await evaluateRobustness(model, data, { attacks: { pgd: atk }, batchSize: options.batchSize ?? 100, ...(options.limit !== undefined ? { limit: options.limit } : {}) });
   return { cleanAccuracy: rep.clean.accuracy, robustAccuracy: rep.results[0].robustAccuracy, samples: rep.samples };
 }
 
