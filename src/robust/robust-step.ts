@@ -45,6 +45,8 @@ export interface RobustStepOptions {
   logVulnerability?: boolean;
   /** Random generator of the attack (default: the attack's own). */
   rng?: Rng;
+  /** Fixed start noise of the attack per modality (as the attacks' `noise` option; for fidelity tests). */
+  noise?: Readonly<Record<string, Tensor>>;
 }
 
 /** What one step reports (host numbers; one read-back per step). */
@@ -75,7 +77,7 @@ export function robustStep(
   indices: ArrayLike<number> | Tensor, epoch: number, options: RobustStepOptions,
 ): RobustStepResult {
   const op = 'robustStep';
-  checkOptions(op, options, ['at', 'alpha', 'aggregate', 'temperature', 'probeForm', 'eps', 'hiddenExtraGradient', 'logVulnerability', 'rng']);
+  checkOptions(op, options, ['at', 'alpha', 'aggregate', 'temperature', 'probeForm', 'eps', 'hiddenExtraGradient', 'logVulnerability', 'rng', 'noise']);
   if (options.at !== 'varmat' && options.at !== 'avg') fail('OPTION', op, 'at', "'varmat' or 'avg'", options.at);
   const alpha = options.alpha ?? 1000;
   if (!(typeof alpha === 'number' && Number.isFinite(alpha) && alpha >= 0)) fail('VALUE', op, 'alpha', 'a finite number >= 0', alpha);
@@ -87,7 +89,7 @@ export function robustStep(
     for (const m of model.modalities) zd[m] = z[m].detach();
     const probeOptions = { form: options.probeForm ?? 'gradient', eps: options.eps ?? 0.01 } as const;
     const v = varmat ? probe(model, zd, labels, { ...probeOptions, createGraph: true }) : logV ? probe(model, zd, labels, { ...probeOptions, createGraph: false }) : null;
-    const s = attack.step(model, zd, labels, indices, epoch, options.rng ? { rng: options.rng } : {});
+    const s = attack.step(model, zd, labels, indices, epoch, { ...(options.rng ? { rng: options.rng } : {}), ...(options.noise ? { noise: options.noise } : {}) });
     const adv: Record<string, Tensor> = {};
     for (const m of model.modalities) adv[m] = z[m].add(s.delta[m]);
     const logits = model.fuse(adv);

@@ -34,7 +34,7 @@ export interface RobustTrainOptions {
   /** The fast-AT training attack (fgsmRs/Ep/Mep/Pco, varmat form); its memories are reset unless resuming. */
   attack: FastAtAttack;
   /** The step's options: 'varmat' or 'avg', alpha, aggregation, probe form, hidden extra gradient. */
-  step: Omit<RobustStepOptions, 'rng'>;
+  step: Omit<RobustStepOptions, 'rng' | 'noise'>;
   train: Dataset;
   val?: Dataset | null;
   test?: Dataset | null;
