@@ -5,6 +5,9 @@ import { runDemo } from './demo.js';
 import { dataCommand } from './data-command.js';
 import { evalCommand } from './eval-command.js';
 import { trainCommand } from './train-command.js';
+import { attackCommand } from './attack-command.js';
+import { reportCommand } from './report-command.js';
+import { varmatTrainCommand } from './varmat-train-command.js';
 
 const USAGE = `varmat: robust multimodal learning in TypeScript
 
@@ -16,6 +19,12 @@ Usage:
       Print the backends found and the one 'auto' chooses.
   varmat train --data avmnist-synth --model perceiver|cnn --epochs N --out runs/NAME [...]
       Clean training with validation, best-checkpoint selection and --resume (train --help).
+  varmat train --at varmat|avg --attack fgsm-rs|fgsm-ep|fgsm-mep|fgsm-pco --eps 0.01 [...]
+      Adversarial training: VARMAT (probe + gradient-norm regularizer) or the Avg baseline.
+  varmat attack --checkpoint runs/NAME --attack pgd --space latent --eps 0.2 --steps 10 [...]
+      Attack a checkpoint and report clean and robust accuracy as JSON (attack --help).
+  varmat report runs/NAME [runs/OTHER ...]
+      Self-contained HTML (and JSON, Markdown) report of robust training runs.
   varmat eval --checkpoint runs/NAME/best [...]
       Evaluate a checkpoint (eval --help).
   varmat data info <name> [options]
@@ -75,7 +84,11 @@ export async function main(argv: string[]): Promise<number> {
       case 'info':
         return await info();
       case 'train':
-        return await trainCommand(rest);
+        return await (rest.includes('--at') ? varmatTrainCommand(rest) : trainCommand(rest));
+      case 'attack':
+        return await attackCommand(rest);
+      case 'report':
+        return await reportCommand(rest);
       case 'eval':
         return await evalCommand(rest);
       case 'data':
