@@ -68,10 +68,10 @@ const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b'
 
 /** A line chart as inline SVG. */
 function lineChart(title: string, xLabel: string, yLabel: string, series: { name: string; points: [number, number][]; dash?: boolean }[]): string {
-  const W = 520;
+  const W = 700;
   const H = 300;
   const L = 60;
-  const R = 150;
+  const R = 230;
   const T = 30;
   const B = 45;
   const pts = series.flatMap((s) => s.points);
