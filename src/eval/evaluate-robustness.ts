@@ -86,7 +86,10 @@ export interface RobustnessReport {
   clean: { accuracy: number; correct: number };
   definitions: typeof METRIC_DEFINITIONS;
   results: RobustnessEntry[];
-  /** Per subset, a sample counts as robust only if it survives every attack (null with one attack). */
+  /**
+   * Per subset and budget, a sample counts as robust only if it survives every attack with that
+   * budget (null when no two attacks share one).
+   */
   worstCase: RobustnessEntry[] | null;
   /** Gradient-masking findings. */
   warnings: MaskingWarning[];
@@ -273,12 +276,20 @@ export async function evaluateRobustness(model: EvaluatedModel, data: Dataset | 
   }
   const perSample = options.perSample ?? false;
   const results = jobs.map((j) => entryOf(j, clean, j.attack.toJSON(), perSample));
-  const worstCase = list.length < 2 ? null : subsets.map((s) => {
-    const mine = jobs.filter((j) => j.subset === s.label);
+  // The worst case is taken over attacks with the same budget (curves mix budgets: no worst case).
+  const budgetOf = (j: Job): string => JSON.stringify({ ...j.attack.threat.toJSON(), modalities: null });
+  const groups = new Map<string, Job[]>();
+  for (const j of jobs) {
+    const key = `${j.subset} ${budgetOf(j)}`;
+    groups.set(key, [...(groups.get(key) ?? []), j]);
+  }
+  const worst = [...groups.values()].filter((g) => g.length >= 2).map((mine) => {
     const robust = clean.map((_, i) => (mine.every((j) => j.robust[i] === 1) ? 1 : 0));
     const advCorrect = clean.map((_, i) => (mine.every((j) => j.advCorrect[i] === 1) ? 1 : 0));
-    return entryOf({ name: `worst case of ${names.join(', ')}`, subset: s.label, modalities: s.names, robust, advCorrect, seconds: mine.reduce((t, j) => t + j.seconds, 0) }, clean, null, perSample);
+    const name = `worst case of ${mine.map((j) => j.name).join(', ')}`;
+    return entryOf({ name, subset: mine[0].subset, modalities: mine[0].modalities, robust, advCorrect, seconds: mine.reduce((t, j) => t + j.seconds, 0) }, clean, null, perSample);
   });
+  const worstCase = worst.length === 0 ? null : worst;
   const warnings = checkGradientMasking(jobs.map((j) => ({
     name: j.name, kind: j.attack.kind, gradientSteps: j.attack.gradientSteps, subset: j.subset,
     budget: JSON.stringify({ ...j.attack.threat.toJSON(), modalities: null }), robust: Uint8Array.from(j.robust),

@@ -120,6 +120,7 @@ describe('evaluateRobustness', () => {
         const acc = curve.points.map((q) => q.robustAccuracy);
         for (let i = 1; i < acc.length; i++) expect(acc[i], `${space} pgd eps ${eps[i]}`).toBeLessThanOrEqual(acc[i - 1]);
         expect(curve.warnings.filter((w) => w.kind === 'not-monotone-in-budget')).toEqual([]);
+        expect(curve.report.worstCase).toBe(null);
         expect(acc[acc.length - 1]).toBeLessThan(acc[0]);
         // FGSM versus PGD at each budget: PGD keeping its best iterate, whose first step is FGSM's,
         // is at least as strong on every sample.
