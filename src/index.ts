@@ -31,6 +31,7 @@ export { presets } from './nn/index.js';
 export * as optim from './optim/index.js';
 export * as attacks from './attacks/index.js';
 export * as evaluation from './eval/index.js';
+export * as robust from './robust/neutral.js';
 export {
   parseSafetensors, encodeSafetensors,
   type SafetensorsDType, type SafetensorsData, type SafetensorsEntry, type SafetensorsFile, type SafetensorsInput,

@@ -112,7 +112,7 @@ export async function robustValidation(model: MultimodalModel, data: Dataset, op
  *
  * @example
  * const model = new vm.nn.PerceiverFusion(vm.nn.presets.avmnist, { rng: 0 });
- * const r = await vm.robust.trainRobust({ model, attack: vm.attacks.fgsmRs(), step: { at: 'varmat', alpha: 1000 },
+ * const r = await vmn.robust.trainRobust({ model, attack: vm.attacks.fgsmRs(), step: { at: 'varmat', alpha: 1000 },
  *   train, val, test, epochs: 3, batchSize: 40, seed: 0, outDir: 'runs/varmat-rs' });
  */
 export async function trainRobust(options: RobustTrainOptions): Promise<RobustTrainResult> {
