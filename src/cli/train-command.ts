@@ -7,15 +7,17 @@
  * `<out>/last.safetensors`; `--resume` continues exactly where it stopped.
  */
 
-import { VarmatError } from '../errors.js';
 import * as vm from '../index.js';
-import { DATASET_NAMES, loadDataset, type LoadDatasetOptions } from '../data/registry.js';
+import { DATASET_NAMES, type LoadDatasetOptions } from '../data/registry.js';
 import type { JsonValue } from '../checkpoint/checkpoint.js';
 import { constantLr, cosineLr, stepLr, type LrSchedule } from '../optim/lr-schedule.js';
 import { buildModel, modelSpecFor, type ModelKind } from '../train/model-factory.js';
-import { selectModalities } from '../train/select-modalities.js';
-import { formatDuration, formatProgress } from '../train/progress.js';
+import { formatDuration } from '../train/progress.js';
 import { trainClassifier, type OptimizerSpec } from '../train/train-classifier.js';
+import { loadTrainData } from './load-train-data.js';
+import { badOption } from './option-error.js';
+import { progressPrinter } from './progress-printer.js';
+import { abortOnSigint } from './sigint-abort.js';
 
 const USAGE = `usage: varmat train --data NAME --out DIR [options]
   --data NAME              ${DATASET_NAMES.join(', ')}
@@ -54,7 +56,7 @@ export interface TrainArgs {
 }
 
 function bad(flag: string, expected: string, received: string | undefined): never {
-  throw new VarmatError('OPTION', 'varmat train', `argument '${flag}' expected ${expected}, received ${received === undefined ? 'nothing' : `'${received}'`}`);
+  return badOption('varmat train', flag, expected, received);
 }
 
 /** Parses `varmat train` arguments (exported for tests and for `varmat eval`'s shared data flags). */
@@ -200,38 +202,23 @@ export async function trainCommand(args: string[]): Promise<number> {
   const started = performance.now();
   console.log(`backend: ${described}`);
   console.log(`data: ${a.data} ...`);
-  const loaded = await loadDataset(a.data, a.dataOptions);
+  const ds = await loadTrainData(a, started);
   const keep = a.modalities;
-  const ds = keep ? { train: selectModalities(loaded.train, keep), val: selectModalities(loaded.val, keep), test: selectModalities(loaded.test, keep) } : loaded;
-  console.log(`data: train ${ds.train.size}, val ${ds.val.size}, test ${ds.test.size} (${formatDuration((performance.now() - started) / 1000)})`);
   const spec = modelSpecFor(a.model, ds.train);
   const model = buildModel(spec, { rng: a.seed });
   console.log(`model: ${a.model}, ${model.numParameters().toLocaleString('en-US')} parameters; optimizer ${JSON.stringify(a.optimizer)}; ${a.epochs} epochs, batch ${a.batchSize}, seed ${a.seed}`);
-  const controller = new AbortController();
-  const onSigint = (): void => {
-    process.stderr.write('\ninterrupt: finishing this step and saving (Ctrl-C again to quit without saving)\n');
-    controller.abort();
-  };
-  process.once('SIGINT', onSigint);
-  const tty = process.stderr.isTTY === true;
-  let lastLine = 0;
+  const stop = abortOnSigint('\ninterrupt: finishing this step and saving (Ctrl-C again to quit without saving)\n');
+  const printer = progressPrinter();
   try {
     const info = { model: spec, data: { name: a.data, options: a.dataOptions, modalities: keep }, seed: a.seed } as unknown as JsonValue;
     const result = await trainClassifier({
       model, train: ds.train, val: ds.val.size > 0 ? ds.val : null, test: ds.test.size > 0 ? ds.test : null,
       epochs: a.epochs, batchSize: a.batchSize, seed: a.seed, optimizer: a.optimizer, schedule: makeSchedule(a),
-      clipNorm: a.clipNorm, outDir: a.out, resume: a.resume, signal: controller.signal, info,
-      progressSeconds: tty ? 0.5 : 10,
-      onProgress: (p) => {
-        const line = formatProgress(p);
-        if (tty) process.stderr.write(`\r${line}`);
-        else if (performance.now() - lastLine > 9000 || p.done === p.total) {
-          lastLine = performance.now();
-          process.stderr.write(`${line}\n`);
-        }
-      },
+      clipNorm: a.clipNorm, outDir: a.out, resume: a.resume, signal: stop.signal, info,
+      progressSeconds: printer.progressSeconds,
+      onProgress: printer.onProgress,
       onEpoch: (r) => {
-        if (tty) process.stderr.write('\n');
+        printer.endEpoch();
         const v = r.valAccuracy === null ? '' : `  val loss ${r.valLoss!.toFixed(4)} acc ${(100 * r.valAccuracy).toFixed(2)}%${r.best ? ' (best)' : ''}`;
         console.log(`epoch ${r.epoch + 1}/${a.epochs}: train loss ${r.trainLoss.toFixed(4)} acc ${(100 * r.trainAccuracy).toFixed(2)}%${v}  ${r.samplesPerSec.toFixed(0)} samples/s, ${formatDuration(r.seconds)}`);
       },
@@ -246,7 +233,7 @@ export async function trainCommand(args: string[]): Promise<number> {
     console.log(`done in ${formatDuration((performance.now() - started) / 1000)}; log ${a.out}/log.json, best weights ${a.out}/best.safetensors`);
     return 0;
   } finally {
-    process.removeListener('SIGINT', onSigint);
+    stop.dispose();
     model.dispose();
   }
 }

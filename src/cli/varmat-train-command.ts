@@ -9,17 +9,17 @@
  * (the fast-AT memory banks are saved and restored).
  */
 
-import { VarmatError } from '../errors.js';
-import * as vm from '../index.js';
-import { loadDataset } from '../data/registry.js';
 import type { JsonValue } from '../checkpoint/checkpoint.js';
 import { buildModel, modelSpecFor } from '../train/model-factory.js';
-import { selectModalities } from '../train/select-modalities.js';
-import { formatDuration, formatProgress } from '../train/progress.js';
+import { formatDuration } from '../train/progress.js';
 import { fgsmEp, fgsmMep, fgsmPco, fgsmRs, type FastAtAttack } from '../attacks/fast-at/index.js';
 import { trainRobust } from '../robust/train-robust.js';
 import type { RobustStepOptions } from '../robust/robust-step.js';
 import { parseTrainArgs, initBackend, type TrainArgs } from './train-command.js';
+import { loadTrainData } from './load-train-data.js';
+import { badOption } from './option-error.js';
+import { progressPrinter } from './progress-printer.js';
+import { abortOnSigint } from './sigint-abort.js';
 
 const USAGE = `usage: varmat train --at varmat|avg --data NAME --out DIR [options]
   --at varmat|avg          VARMAT (adversarial CE + alpha * probe penalty) or the Avg baseline (no penalty)
@@ -52,7 +52,7 @@ export interface VarmatTrainArgs {
 }
 
 function bad(flag: string, expected: string, received: string | undefined): never {
-  throw new VarmatError('OPTION', 'varmat train', `argument '${flag}' expected ${expected}, received ${received === undefined ? 'nothing' : `'${received}'`}`);
+  return badOption('varmat train', flag, expected, received);
 }
 
 /**
@@ -164,39 +164,24 @@ export async function varmatTrainCommand(args: string[]): Promise<number> {
   const described = await initBackend(a.backend);
   const started = performance.now();
   console.log(`backend: ${described}`);
-  const loaded = await loadDataset(a.data, a.dataOptions);
+  const ds = await loadTrainData(a, started);
   const keep = a.modalities;
-  const ds = keep ? { train: selectModalities(loaded.train, keep), val: selectModalities(loaded.val, keep), test: selectModalities(loaded.test, keep) } : loaded;
-  console.log(`data: train ${ds.train.size}, val ${ds.val.size}, test ${ds.test.size} (${formatDuration((performance.now() - started) / 1000)})`);
   const spec = modelSpecFor(a.model, ds.train);
   const model = buildModel(spec, { rng: a.seed });
   const attack = makeTrainingAttack(v, a.seed);
   console.log(`model: ${a.model}, ${model.numParameters().toLocaleString('en-US')} parameters; AT ${v.step.at} with ${v.attack} eps ${v.eps}${v.step.at === 'varmat' ? `, alpha ${v.step.alpha}, ${v.step.aggregate}, probe ${v.step.probeForm}` : ''}${v.step.hiddenExtraGradient ? ', hidden extra gradient' : ''}; ${a.epochs} epochs, batch ${a.batchSize}, seed ${a.seed}`);
-  const controller = new AbortController();
-  const onSigint = (): void => {
-    process.stderr.write('\ninterrupt: finishing this step and saving\n');
-    controller.abort();
-  };
-  process.once('SIGINT', onSigint);
-  const tty = process.stderr.isTTY === true;
-  let lastLine = 0;
+  const stop = abortOnSigint('\ninterrupt: finishing this step and saving\n');
+  const printer = progressPrinter();
   try {
     const info = { model: spec, data: { name: a.data, options: a.dataOptions, modalities: keep }, seed: a.seed, at: v.step.at, attack: v.attack } as unknown as JsonValue;
     const result = await trainRobust({
       model, attack, step: v.step, train: ds.train, val: ds.val.size > 0 ? ds.val : null, test: ds.test.size > 0 ? ds.test : null,
       epochs: a.epochs, batchSize: a.batchSize, seed: a.seed, lr: a.optimizer.lr, weightDecay: a.optimizer.weightDecay ?? 1e-3,
       evalEps: v.evalEps, evalSteps: v.evalSteps, evalBatchSize: v.evalBatchSize,
-      outDir: a.out, resume: a.resume, signal: controller.signal, info, progressSeconds: tty ? 0.5 : 10,
-      onProgress: (p) => {
-        const line = formatProgress(p);
-        if (tty) process.stderr.write(`\r${line}`);
-        else if (performance.now() - lastLine > 9000 || p.done === p.total) {
-          lastLine = performance.now();
-          process.stderr.write(`${line}\n`);
-        }
-      },
+      outDir: a.out, resume: a.resume, signal: stop.signal, info, progressSeconds: printer.progressSeconds,
+      onProgress: printer.onProgress,
       onEpoch: (r) => {
-        if (tty) process.stderr.write('\n');
+        printer.endEpoch();
         const vul = Object.entries(r.vulnerability).map(([m, x]) => `${m} ${x.toExponential(3)}`).join(', ');
         const val = r.valRobustAccuracy === null ? '' : `  val clean ${(100 * r.valCleanAccuracy!).toFixed(2)}% robust ${(100 * r.valRobustAccuracy).toFixed(2)}%${r.best ? ' (best)' : ''}`;
         console.log(`epoch ${r.epoch + 1}/${a.epochs}: loss ${r.trainLoss.toFixed(4)} (ce ${r.trainCe.toFixed(4)}, penalty ${r.trainPenalty.toFixed(4)}) adv acc ${(100 * r.trainAdvAccuracy).toFixed(2)}%${val}  V: ${vul}  ${formatDuration(r.seconds)}`);
@@ -210,7 +195,7 @@ export async function varmatTrainCommand(args: string[]): Promise<number> {
     console.log(`done in ${formatDuration((performance.now() - started) / 1000)}; log ${a.out}/log.json`);
     return 0;
   } finally {
-    process.removeListener('SIGINT', onSigint);
+    stop.dispose();
     attack.dispose();
     model.dispose();
   }

@@ -8,20 +8,23 @@
  * memory banks are saved; the attack's randomness is drawn from a generator seeded per step.
  */
 
-import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { VarmatError, checkOptions, fail } from '../errors.js';
+import { checkOptions } from '../errors.js';
 import { tidy } from '../memory.js';
 import { Rng } from '../random.js';
 import { tensor } from '../ops/creation.js';
-import { loadCheckpoint, readCheckpoint, saveCheckpoint, type JsonValue } from '../checkpoint/checkpoint.js';
-import { writeFileAtomic } from '../checkpoint/atomic-write.js';
+import { saveCheckpoint, type JsonValue } from '../checkpoint/checkpoint.js';
 import type { Dataset } from '../data/dataset.js';
 import type { MultimodalModel } from '../nn/multimodal-model.js';
 import { Adam } from '../optim/adam.js';
 import { epochSeed } from '../train/train-classifier.js';
-import type { ProgressState } from '../train/progress.js';
+import { progressState, type ProgressState } from '../train/progress.js';
+import { checkRunOptions } from '../train/check-run-options.js';
+import { nextTick } from '../train/next-tick.js';
+import { resumePosition } from '../train/resume-position.js';
+import { restoreBestWeights } from '../train/restore-best-weights.js';
+import { writeRunLog } from '../train/write-run-log.js';
 import { pgd } from '../attacks/pgd.js';
 import type { FastAtAttack } from '../attacks/fast-at/fast-at-attack.js';
 import { evaluateRobustness } from '../eval/evaluate-robustness.js';
@@ -90,8 +93,6 @@ interface Position {
   best: RobustTrainResult['best']; history: RobustEpochRecord[]; run: { seed: number; batchSize: number; trainSize: number; at: string; attack: string };
 }
 
-const nextTick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
-
 /**
  * Robust accuracy (paper definition) and clean accuracy under the joint latent L2 PGD.
  *
@@ -118,10 +119,8 @@ export async function robustValidation(model: MultimodalModel, data: Dataset, op
 export async function trainRobust(options: RobustTrainOptions): Promise<RobustTrainResult> {
   const op = 'trainRobust';
   checkOptions(op, options, ['model', 'attack', 'step', 'train', 'val', 'test', 'epochs', 'batchSize', 'seed', 'lr', 'weightDecay', 'evalEps', 'evalSteps', 'evalBatchSize', 'outDir', 'resume', 'signal', 'info', 'onProgress', 'progressSeconds', 'onEpoch']);
-  const { model, attack, train, epochs, batchSize, seed } = options;
-  if (!Number.isInteger(epochs) || epochs < 1) fail('VALUE', op, 'epochs', 'a positive integer', epochs);
-  if (!Number.isInteger(batchSize) || batchSize < 1) fail('VALUE', op, 'batchSize', 'a positive integer', batchSize);
-  if (!Number.isSafeInteger(seed) || seed < 0) fail('VALUE', op, 'seed', 'a non-negative integer', seed);
+  checkRunOptions(op, options);
+  const { model } = options;
   const optimizer = new Adam(model.namedParameters(), { lr: options.lr ?? 8e-4, weightDecay: options.weightDecay ?? 1e-3 });
   try {
     return await run(options, optimizer);
@@ -146,22 +145,12 @@ async function run(options: RobustTrainOptions, optimizer: Adam): Promise<Robust
   const param = model.parameters()[0].value;
   attack.reset();
   if (options.resume) {
-    if (!lastPath || !existsSync(lastPath)) throw new VarmatError('IO', op, `nothing to resume: ${lastPath ? `'${lastPath}' does not exist` : 'no outDir given'}`);
-    const ckpt = await loadCheckpoint(lastPath, model, optimizer);
-    const saved = ckpt.position as unknown as Position;
-    if (!saved || typeof saved.epoch !== 'number' || !saved.run) throw new VarmatError('CORRUPT', op, `'${lastPath}' has no training position in its sidecar`);
-    for (const k of Object.keys(runInfo) as (keyof Position['run'])[]) {
-      if (saved.run[k] !== runInfo[k]) throw new VarmatError('VALUE', op, `cannot resume: the run in '${outDir}' used ${k} = ${saved.run[k]}, this one ${runInfo[k]}`);
-    }
-    pos = saved;
+    pos = await resumePosition<Position>(op, { lastPath, outDir, model, optimizer, run: runInfo });
     await loadBanks(banksPath!, attack, param.backend.name, param.dtype === 'float64' ? 'float64' : 'float32');
   }
   const evalOpts = { eps: options.evalEps ?? 0.2, steps: options.evalSteps ?? 10, batchSize: options.evalBatchSize ?? 100 };
-  const log = async (extra: Partial<RobustTrainResult> = {}): Promise<void> => {
-    if (!outDir) return;
-    const body = { run: { ...runInfo, epochs, step: options.step, lr: optimizer.lr, eval: evalOpts, modalities: model.modalities }, epochs: pos.history, best: pos.best, ...extra };
-    await writeFileAtomic(join(outDir, 'log.json'), new TextEncoder().encode(`${JSON.stringify(body, null, 1)}\n`));
-  };
+  const log = (extra: Partial<RobustTrainResult> = {}): Promise<void> =>
+    writeRunLog(outDir, { run: { ...runInfo, epochs, step: options.step, lr: optimizer.lr, eval: evalOpts, modalities: model.modalities }, epochs: pos.history, best: pos.best, ...extra });
   const savePosition = async (): Promise<void> => {
     if (!lastPath) return;
     await saveCheckpoint(lastPath, { model, optimizer, position: pos as unknown as JsonValue, info: options.info ?? null });
@@ -182,12 +171,10 @@ async function run(options: RobustTrainOptions, optimizer: Adam): Promise<Robust
       const now = performance.now();
       if (!options.onProgress || (!force && now - lastReport < progressEvery)) return;
       lastReport = now;
-      const rate = done / Math.max(1e-9, (now - started) / 1000);
-      options.onProgress({
-        epoch, epochs, done: s.seen, total: train.size, samplesPerSec: rate, etaSeconds: (train.size - s.seen) / Math.max(rate, 1e-9),
-        runEtaSeconds: (train.size - s.seen + (epochs - epoch - 1) * train.size) / Math.max(rate, 1e-9),
+      options.onProgress(progressState({
+        epoch, epochs, seen: s.seen, total: train.size, doneThisSession: done, elapsedMs: now - started,
         loss: s.seen ? s.loss / s.batches : NaN, accuracy: s.seen ? s.correct / s.seen : NaN,
-      });
+      }));
     };
     for (const batch of train.batches({ batchSize, shuffle: true, seed: epochSeed(seed, epoch) })) {
       if (batchIndex++ < pos.batch) continue;
@@ -242,11 +229,7 @@ async function run(options: RobustTrainOptions, optimizer: Adam): Promise<Robust
   }
   let test: RobustTrainResult['test'] = null;
   if (options.test) {
-    let epochOfWeights = epochs - 1;
-    if (pos.best && bestPath && existsSync(bestPath)) {
-      model.loadStateDict((await readCheckpoint(bestPath)).weights);
-      epochOfWeights = pos.best.epoch;
-    }
+    const epochOfWeights = await restoreBestWeights(model, { best: pos.best, bestPath, lastEpoch: epochs - 1 });
     const t = await robustValidation(model, options.test, { ...evalOpts, seed: 1_000_003 });
     test = { epoch: epochOfWeights, ...t };
   }

@@ -37,3 +37,20 @@ export function formatProgress(p: ProgressState, width = 20): string {
   const run = p.runEtaSeconds !== undefined && p.epoch + 1 < p.epochs ? ` (run ${formatDuration(p.runEtaSeconds)})` : '';
   return `epoch ${p.epoch + 1}/${p.epochs} ${bar} ${String(p.done).padStart(pad)}/${p.total}  ${p.samplesPerSec.toFixed(0)} samples/s  ETA ${formatDuration(p.etaSeconds)}${run}  loss ${p.loss.toFixed(4)}  acc ${(100 * p.accuracy).toFixed(1)}%`;
 }
+
+/**
+ * The progress of a training epoch from its counts: throughput is `doneThisSession` samples over
+ * `elapsedMs`; the ETAs are the samples left (in the epoch; in the run) at that rate.
+ *
+ * @example
+ * progressState({ epoch: 1, epochs: 10, seen: 400, total: 2000, doneThisSession: 400, elapsedMs: 1280, loss: 0.9, accuracy: 0.7 });
+ */
+export function progressState(p: { epoch: number; epochs: number; seen: number; total: number; doneThisSession: number; elapsedMs: number; loss: number; accuracy: number }): ProgressState {
+  const { epoch, epochs, seen, total } = p;
+  const rate = p.doneThisSession / Math.max(1e-9, p.elapsedMs / 1000);
+  return {
+    epoch, epochs, done: seen, total, samplesPerSec: rate, etaSeconds: (total - seen) / Math.max(rate, 1e-9),
+    runEtaSeconds: (total - seen + (epochs - epoch - 1) * total) / Math.max(rate, 1e-9),
+    loss: p.loss, accuracy: p.accuracy,
+  };
+}

@@ -1,12 +1,10 @@
-import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { VarmatError, checkOptions, fail } from '../errors.js';
+import { checkOptions, fail } from '../errors.js';
 import { tidy } from '../memory.js';
 import { tensor } from '../ops/creation.js';
 import { crossEntropy } from '../ops/nn.js';
-import { loadCheckpoint, readCheckpoint, saveCheckpoint, type JsonValue } from '../checkpoint/checkpoint.js';
-import { writeFileAtomic } from '../checkpoint/atomic-write.js';
+import { saveCheckpoint, type JsonValue } from '../checkpoint/checkpoint.js';
 import type { Dataset } from '../data/dataset.js';
 import type { HostArray } from '../nn/module.js';
 import type { MultimodalModel } from '../nn/multimodal-model.js';
@@ -16,7 +14,12 @@ import { constantLr, type LrSchedule } from '../optim/lr-schedule.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import { SGD } from '../optim/sgd.js';
 import { MetricSums, evaluate, type EvalResult } from './evaluate.js';
-import type { ProgressState } from './progress.js';
+import { progressState, type ProgressState } from './progress.js';
+import { checkRunOptions } from './check-run-options.js';
+import { nextTick } from './next-tick.js';
+import { resumePosition } from './resume-position.js';
+import { restoreBestWeights } from './restore-best-weights.js';
+import { writeRunLog } from './write-run-log.js';
 
 /** Which optimizer to train with. The default is the paper's: Adam, lr 8e-4, coupled weight decay 1e-3. */
 export interface OptimizerSpec {
@@ -127,8 +130,6 @@ async function snapshot(model: MultimodalModel): Promise<Record<string, HostArra
   return out;
 }
 
-const nextTick = (): Promise<void> => new Promise((resolve) => (typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0)));
-
 /**
  * Trains a multimodal classifier with cross-entropy (clean training): seeded shuffling per epoch,
  * validation after every epoch with best-checkpoint selection, progress with throughput and ETA, a
@@ -146,10 +147,8 @@ const nextTick = (): Promise<void> => new Promise((resolve) => (typeof setImmedi
 export async function trainClassifier(options: TrainOptions): Promise<TrainResult> {
   const op = 'trainClassifier';
   checkOptions(op, options, ['model', 'train', 'val', 'test', 'epochs', 'batchSize', 'seed', 'optimizer', 'schedule', 'clipNorm', 'outDir', 'resume', 'signal', 'info', 'evalBatchSize', 'onProgress', 'progressSeconds', 'onEpoch', 'onStep']);
-  const { model, train, epochs, batchSize, seed } = options;
-  if (!Number.isInteger(epochs) || epochs < 1) fail('VALUE', op, 'epochs', 'a positive integer', epochs);
-  if (!Number.isInteger(batchSize) || batchSize < 1) fail('VALUE', op, 'batchSize', 'a positive integer', batchSize);
-  if (!Number.isSafeInteger(seed) || seed < 0) fail('VALUE', op, 'seed', 'a non-negative integer', seed);
+  checkRunOptions(op, options);
+  const { model } = options;
   const spec = options.optimizer ?? PAPER_OPTIMIZER;
   const schedule = options.schedule ?? constantLr(spec.lr);
   const optimizer = makeOptimizer(spec, model);
@@ -174,24 +173,10 @@ async function runTraining(options: TrainOptions, optimizer: Optimizer, spec: Op
   const bestPath = outDir ? join(outDir, 'best.safetensors') : null;
   if (outDir) await mkdir(outDir, { recursive: true });
   if (options.resume) {
-    if (!lastPath || !existsSync(lastPath)) {
-      throw new VarmatError('IO', op, `nothing to resume: ${lastPath ? `'${lastPath}' does not exist` : 'no outDir given'}`);
-    }
-    const ckpt = await loadCheckpoint(lastPath, model, optimizer);
-    const saved = ckpt.position as unknown as Position;
-    if (!saved || typeof saved.epoch !== 'number' || !saved.run) throw new VarmatError('CORRUPT', op, `'${lastPath}' has no training position in its sidecar`);
-    for (const k of Object.keys(run) as (keyof Position['run'])[]) {
-      if (saved.run[k] !== run[k]) {
-        throw new VarmatError('VALUE', op, `cannot resume: the run in '${outDir}' used ${k} = ${saved.run[k]}, this one ${run[k]}; resume with the same settings (epochs may grow)`);
-      }
-    }
-    pos = saved;
+    pos = await resumePosition<Position>(op, { lastPath, outDir, model, optimizer, run, hint: '; resume with the same settings (epochs may grow)' });
   }
-  const log = async (extra: Partial<TrainResult> = {}): Promise<void> => {
-    if (!outDir) return;
-    const body = { run: { ...run, optimizer: spec, schedule: schedule.toJSON(), epochs, clipNorm: options.clipNorm ?? null }, epochs: pos.history, best: pos.best, ...extra };
-    await writeFileAtomic(join(outDir, 'log.json'), new TextEncoder().encode(`${JSON.stringify(body, null, 1)}\n`));
-  };
+  const log = (extra: Partial<TrainResult> = {}): Promise<void> =>
+    writeRunLog(outDir, { run: { ...run, optimizer: spec, schedule: schedule.toJSON(), epochs, clipNorm: options.clipNorm ?? null }, epochs: pos.history, best: pos.best, ...extra });
   const savePosition = async (): Promise<void> => {
     if (lastPath) await saveCheckpoint(lastPath, { model, optimizer, position: pos as unknown as JsonValue, info: options.info ?? null });
   };
@@ -215,12 +200,10 @@ async function runTraining(options: TrainOptions, optimizer: Optimizer, spec: Op
         if (!options.onProgress || (!force && now - lastReport < progressEvery)) return;
         lastReport = now;
         const s = await sums.read();
-        const rate = doneThisSession / Math.max(1e-9, (now - started) / 1000);
-        options.onProgress({
-          epoch, epochs, done: s.seen, total: train.size, samplesPerSec: rate, etaSeconds: (train.size - s.seen) / Math.max(rate, 1e-9),
-          runEtaSeconds: (train.size - s.seen + (epochs - epoch - 1) * train.size) / Math.max(rate, 1e-9),
+        options.onProgress(progressState({
+          epoch, epochs, seen: s.seen, total: train.size, doneThisSession, elapsedMs: now - started,
           loss: s.seen ? s.lossSum / s.seen : NaN, accuracy: s.seen ? s.correct / s.seen : NaN,
-        });
+        }));
       };
       for (const batch of train.batches({ batchSize, shuffle: true, seed: epochSeed(seed, epoch) })) {
         if (batchIndex++ < pos.batch) continue;
@@ -281,14 +264,7 @@ async function runTraining(options: TrainOptions, optimizer: Optimizer, spec: Op
   }
   let test: TrainResult['test'] = null;
   if (options.test) {
-    let epochOfWeights = epochs - 1;
-    if (pos.best && bestPath && existsSync(bestPath)) {
-      model.loadStateDict((await readCheckpoint(bestPath)).weights);
-      epochOfWeights = pos.best.epoch;
-    } else if (pos.best && bestInMemory) {
-      model.loadStateDict(bestInMemory);
-      epochOfWeights = pos.best.epoch;
-    }
+    const epochOfWeights = await restoreBestWeights(model, { best: pos.best, bestPath, inMemory: bestInMemory, lastEpoch: epochs - 1 });
     test = { ...(await evaluate(model, options.test, { batchSize: evalBatchSize })), epoch: epochOfWeights };
   }
   await log({ test, interrupted: false });
