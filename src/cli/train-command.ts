@@ -14,6 +14,7 @@ import { constantLr, cosineLr, stepLr, type LrSchedule } from '../optim/lr-sched
 import { buildModel, modelSpecFor, type ModelKind } from '../train/model-factory.js';
 import { formatDuration } from '../train/progress.js';
 import { trainClassifier, type OptimizerSpec } from '../train/train-classifier.js';
+import { flagReader } from './flag-reader.js';
 import { loadTrainData } from './load-train-data.js';
 import { badOption } from './option-error.js';
 import { progressPrinter } from './progress-printer.js';
@@ -68,25 +69,9 @@ export function parseTrainArgs(args: readonly string[]): TrainArgs {
   let momentum: number | undefined;
   let optimizerKind: OptimizerSpec['kind'] = 'adam';
   const schedule: TrainArgs['schedule'] = { kind: 'constant' };
-  for (let i = 0; i < args.length; i++) {
-    const flag = args[i];
-    const value = (): string => {
-      const v = args[++i];
-      if (v === undefined || v.startsWith('--')) bad(flag, 'a value', v);
-      return v;
-    };
-    const int = (min = 0): number => {
-      const v = value();
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < min) bad(flag, `an integer >= ${min}`, v);
-      return n;
-    };
-    const num = (): number => {
-      const v = value();
-      const n = Number(v);
-      if (!Number.isFinite(n) || n < 0) bad(flag, 'a number >= 0', v);
-      return n;
-    };
+  for (const cursor = { i: 0 }; cursor.i < args.length; cursor.i++) {
+    const flag = args[cursor.i];
+    const { value, int, num } = flagReader(args, cursor, flag, bad);
     switch (flag) {
       case '--data': out.data = value(); break;
       case '--out': out.out = value(); break;

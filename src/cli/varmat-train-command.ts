@@ -16,6 +16,7 @@ import { fgsmEp, fgsmMep, fgsmPco, fgsmRs, type FastAtAttack } from '../attacks/
 import { trainRobust } from '../robust/train-robust.js';
 import type { RobustStepOptions } from '../robust/robust-step.js';
 import { parseTrainArgs, initBackend, type TrainArgs } from './train-command.js';
+import { flagReader } from './flag-reader.js';
 import { loadTrainData } from './load-train-data.js';
 import { badOption } from './option-error.js';
 import { progressPrinter } from './progress-printer.js';
@@ -69,19 +70,9 @@ export function parseVarmatTrainArgs(args: readonly string[]): VarmatTrainArgs {
   let aggregate: 'sum' | 'max' | 'softmax' = 'sum';
   let probeForm: 'gradient' | 'dual' = 'gradient';
   let hidden = false;
-  for (let i = 0; i < args.length; i++) {
-    const flag = args[i];
-    const value = (): string => {
-      const v = args[++i];
-      if (v === undefined || v.startsWith('--')) bad(flag, 'a value', v);
-      return v;
-    };
-    const num = (): number => {
-      const v = value();
-      const n = Number(v);
-      if (!Number.isFinite(n) || n < 0) bad(flag, 'a number >= 0', v);
-      return n;
-    };
+  for (const cursor = { i: 0 }; cursor.i < args.length; cursor.i++) {
+    const flag = args[cursor.i];
+    const { value, num } = flagReader(args, cursor, flag, bad);
     switch (flag) {
       case '--at': {
         const v = value();
