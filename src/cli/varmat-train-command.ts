@@ -43,7 +43,7 @@ export interface VarmatTrainArgs {
   base: TrainArgs;
   attack: 'fgsm-rs' | 'fgsm-ep' | 'fgsm-mep' | 'fgsm-pco';
   eps: number;
-  step: Omit<RobustStepOptions, 'rng'>;
+  step: Omit<RobustStepOptions, 'rng' | 'noise'>;
   epGamma: number;
   pcoGamma: number;
   mepMu: number;
