@@ -74,7 +74,9 @@ export function checkGradientMasking(entries: readonly MaskingInput[]): MaskingW
       out.push({
         kind, subset: strong.subset, expectedStronger: strong.name, stronger: weak.name, expectedAccuracy: accStrong, accuracy: accWeak,
         samplesOnlyBrokenByWeaker: only,
-        message: `possible gradient masking on ${strong.subset}: ${blackBox ? 'black-box' : 'single-step'} ${weak.name} reaches robust accuracy ${pct(accWeak)}, below ${strong.name}'s ${pct(accStrong)} (${only} samples broken only by ${weak.name}); the gradient-based result overstates robustness`,
+        message: blackBox
+          ? `possible gradient masking on ${strong.subset}: black-box ${weak.name} reaches robust accuracy ${pct(accWeak)}, below ${strong.name}'s ${pct(accStrong)} (${only} samples broken only by ${weak.name}); the gradient-based result overstates robustness`
+          : `weak iterative attack or gradient masking on ${strong.subset}: single-step ${weak.name} reaches robust accuracy ${pct(accWeak)}, below ${strong.name}'s ${pct(accStrong)} (${only} samples broken only by ${weak.name}); ${strong.name} takes too few or too small steps (or starts badly), or its gradients are masked: its result overstates robustness`,
       });
     }
   }
