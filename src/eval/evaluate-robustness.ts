@@ -205,7 +205,7 @@ function entryOf(job: Pick<Job, 'name' | 'subset' | 'modalities' | 'robust' | 'a
  * share one encoding per batch. The model is put in evaluation mode and restored afterwards.
  *
  * @example
- * const report = await vm.robustness.evaluateRobustness(model, splits.test, {
+ * const report = await vm.evaluation.evaluateRobustness(model, splits.test, {
  *   attacks: { pgd: vm.attacks.pgd({ eps: 0.2, steps: 10, seed: 0 }), fgsm: vm.attacks.fgsm({ eps: 0.2 }) },
  *   subsets: 'each+joint', batchSize: 100, limit: 1000,
  * });

@@ -4,8 +4,8 @@
  * subset, robust accuracy versus budget, and gradient-masking checks.
  *
  * @example
- * const report = await vm.robustness.evaluateRobustness(model, splits.test, { attacks: [vm.attacks.pgd({ eps: 0.2 })], subsets: 'each+joint' });
- * console.log(vm.robustness.formatRobustnessReport(report));
+ * const report = await vm.evaluation.evaluateRobustness(model, splits.test, { attacks: [vm.attacks.pgd({ eps: 0.2 })], subsets: 'each+joint' });
+ * console.log(vm.evaluation.formatRobustnessReport(report));
  */
 export {
   evaluateRobustness, resolveSubsets, METRIC_DEFINITIONS,

@@ -36,7 +36,7 @@ export interface RobustnessCurve {
  * one pass over the data; warns where it rises with the budget.
  *
  * @example
- * const curve = await vm.robustness.robustnessCurve(model, splits.test, vm.attacks.pgd({ eps: 0.2, steps: 10 }), { eps: [0.05, 0.1, 0.2, 0.4] });
+ * const curve = await vm.evaluation.robustnessCurve(model, splits.test, vm.attacks.pgd({ eps: 0.2, steps: 10 }), { eps: [0.05, 0.1, 0.2, 0.4] });
  * curve.points.map((p) => [p.eps, p.robustAccuracy]);
  */
 export async function robustnessCurve(model: EvaluatedModel, data: Dataset | Iterable<AttackBatch>, attack: Attack, options: RobustnessCurveOptions): Promise<RobustnessCurve> {
