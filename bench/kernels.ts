@@ -10,7 +10,6 @@
 // the relaxed build can be measured. Runtimes with relaxed SIMD on by default (Chrome, Deno, newer
 // Node) pick that build with no flag.
 
-import { writeFileSync } from 'node:fs';
 import v8 from 'node:v8';
 import type { Backend, Conv2dParams, DataHandle, MatmulParams } from '../src/backend/backend.js';
 import { ReferenceBackend } from '../src/backend/reference/reference-backend.js';
@@ -19,24 +18,9 @@ import { describeMachine } from './machine.js';
 import { measureSimdPeak, peakWorkloads, type PeakWorkload } from './simd-peak.js';
 import { initTfjsWasm, tfConv2d, tfConv2dGradInput, tfMatmul, type Workload } from './tfjs-peer.js';
 import { gflops, measureInterleaved } from './timing.js';
+import { print, random, saveReport } from './report.js';
 
 v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
-
-const out: string[] = [];
-function print(line = ''): void {
-  console.log(line);
-  out.push(line);
-}
-
-function random(n: number, seed: number): Float32Array {
-  let s = seed;
-  const a = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    a[i] = s / 2 ** 31 - 1;
-  }
-  return a;
-}
 
 /** Uploads inputs to `be` and returns a workload that runs one kernel call and frees its output. */
 function kernelWorkload(be: Backend, sizes: number[], call: (be: Backend, hs: DataHandle[]) => DataHandle): Workload {
@@ -193,7 +177,7 @@ async function main(): Promise<void> {
     if (be.bytesInUse() !== 0) throw new Error(`bench leaked ${be.bytesInUse()} bytes on ${be.variant}`);
   }
   if (outFile !== undefined) {
-    writeFileSync(outFile, `${out.join('\n')}\n`);
+    saveReport(outFile);
     console.log(`\nwritten to ${outFile}`);
   }
 }

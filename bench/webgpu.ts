@@ -9,34 +9,19 @@
 // runs on SwiftShader (VK_ICD_FILENAMES is pointed at Debian chromium's SwiftShader ICD when unset).
 // Software adapters make absolute figures meaningless; the ratio on the same adapter is what counts.
 
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Conv2dParams, DataHandle, MatmulParams } from '../src/backend/backend.js';
 import { createWebGPUBackend, type WebGPUBackend } from '../src/backend/webgpu/webgpu-backend.js';
 import { describeMachine } from './machine.js';
 import { gflops, median } from './timing.js';
+import { print, random, saveReport } from './report.js';
 
 const SWIFTSHADER = '/usr/lib/chromium/vk_swiftshader_icd.json';
 if (!process.env.VK_ICD_FILENAMES && existsSync(SWIFTSHADER)) process.env.VK_ICD_FILENAMES = SWIFTSHADER;
 if (!process.env.XDG_RUNTIME_DIR) {
   mkdirSync('/tmp/varmat-xdg', { recursive: true, mode: 0o700 });
   process.env.XDG_RUNTIME_DIR = '/tmp/varmat-xdg';
-}
-
-const out: string[] = [];
-function print(line = ''): void {
-  console.log(line);
-  out.push(line);
-}
-
-function random(n: number, seed: number): Float32Array {
-  let s = seed;
-  const a = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    a[i] = s / 2 ** 31 - 1;
-  }
-  return a;
 }
 
 /** One contender on one workload: `run` enqueues one op (or runs it, for CPU peers); `sync` waits for the GPU. */
@@ -313,7 +298,7 @@ async function main(): Promise<void> {
   ours.destroy();
   (tf.backend() as unknown as TfWebGPUBackend).device.destroy();
   if (outFile) {
-    writeFileSync(outFile, `${out.join('\n')}\n`);
+    saveReport(outFile);
     console.log(`wrote ${outFile}`);
   }
 }

@@ -1,20 +1,14 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as vm from '../../src/index.js';
 import * as A from '../../src/attacks/index.js';
 import { blobs, mlpModel, type Placement } from './helpers.js';
+import { checkNoLeaks } from '../helpers/leak-check.js';
 
 // APGD's schedule and loss as Croce & Hein (2020) define them, and its strength against PGD.
 
 const P: Placement = { dtype: 'float64', backend: 'reference' };
 
-let before = 0;
-beforeEach(() => {
-  vm.setBackend('reference');
-  before = vm.memory().tensors;
-});
-afterEach(() => {
-  expect(vm.memory().tensors).toBe(before);
-});
+checkNoLeaks();
 
 describe('APGD', () => {
   it('checks its step size after 22% of the iterations, then at intervals shrinking by 3% down to 6%', () => {

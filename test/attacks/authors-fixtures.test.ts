@@ -1,8 +1,9 @@
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import * as vm from '../../src/index.js';
 import { PerceiverFusion, presets, type HostArray } from '../../src/nn/index.js';
 import { fgsmRs, pgd } from '../../src/attacks/index.js';
 import { fixture, fixtureInputs, fixtureLabels, haveFixtures, scaledError } from '../nn/authors-fixtures.js';
+import { checkNoLeaks } from '../helpers/leak-check.js';
 
 // The latent attacks against the authors' own outputs on their released AV-MNIST weights
 // (../shared/fixtures/authors-avmnist, README there): the training FGSM-RS step (`train_rs.*`) and the
@@ -20,14 +21,7 @@ beforeAll(async () => {
   vm.setBackend('reference');
 });
 
-let before = 0;
-beforeEach(() => {
-  vm.setBackend('reference');
-  before = vm.memory().tensors;
-});
-afterEach(() => {
-  expect(vm.memory().tensors).toBe(before);
-});
+checkNoLeaks();
 
 function loadModel(tag: string, dtype: 'float32' | 'float64', backend: vm.BackendName): PerceiverFusion {
   const model = new PerceiverFusion(presets.avmnist, { dtype, backend });

@@ -1,7 +1,8 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as vm from '../../src/index.js';
 import * as A from '../../src/attacks/index.js';
 import { blobs, linearModel, type Placement, type TinyModel } from './helpers.js';
+import { checkNoLeaks } from '../helpers/leak-check.js';
 
 // The fast adversarial-training attacks against a hand computation of VARMAT.md's formulas (section 5
 // for the authors' latent form, 5.7 for the original papers' input form) on a linear model, where the
@@ -12,14 +13,7 @@ import { blobs, linearModel, type Placement, type TinyModel } from './helpers.js
 const P: Placement = { dtype: 'float64', backend: 'reference' };
 const TOL = 1e-12;
 
-let before = 0;
-beforeEach(() => {
-  vm.setBackend('reference');
-  before = vm.memory().tensors;
-});
-afterEach(() => {
-  expect(vm.memory().tensors).toBe(before);
-});
+checkNoLeaks();
 
 // ---- the oracle ----------------------------------------------------------------------------------
 type Vec = number[];

@@ -1,7 +1,8 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as vm from '../../src/index.js';
 import * as A from '../../src/attacks/index.js';
 import { bits, blobs, copyModel, hostRowNorms, mlpModel, snapshot, type Placement, type TinyModel } from './helpers.js';
+import { checkNoLeaks } from '../helpers/leak-check.js';
 
 // DESIGN.md section 4, invariants 1-4, 7 and 8, for every attack, in latent and input space, L2 and
 // L-inf, on the reference backend in float64 and on wasm in float32. Range bounds are chosen exactly
@@ -42,14 +43,7 @@ beforeAll(async () => {
 });
 afterAll(() => trained.dispose());
 
-let before = 0;
-beforeEach(() => {
-  vm.setBackend('reference');
-  before = vm.memory().tensors;
-});
-afterEach(() => {
-  expect(vm.memory().tensors).toBe(before);
-});
+checkNoLeaks();
 
 /** The per-sample radius of modality m on the host. */
 function radii(threat: A.ThreatModel, clean: vm.Tensor, m: string, k: number): number[] {

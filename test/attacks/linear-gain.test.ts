@@ -1,7 +1,8 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as vm from '../../src/index.js';
 import * as A from '../../src/attacks/index.js';
 import { blobs, hostRowNorms, linearModel, type Placement, type TinyModel } from './helpers.js';
+import { checkNoLeaks } from '../helpers/leak-check.js';
 
 // DESIGN.md section 4, invariant 5: on a linear model, one step gains exactly eps times the dual norm
 // of the gradient, per modality: the L1 norm for L-inf balls, the L2 norm for L2 balls. The loss is
@@ -19,14 +20,7 @@ beforeAll(async () => {
 });
 afterAll(() => vm.setBackend('reference'));
 
-let before = 0;
-beforeEach(() => {
-  vm.setBackend('reference');
-  before = vm.memory().tensors;
-});
-afterEach(() => {
-  expect(vm.memory().tensors).toBe(before);
-});
+checkNoLeaks();
 
 const firstLogit: A.LossFn = (logits) => logits.slice([0, 0], [logits.shape[0], 1]).reshape([logits.shape[0]]);
 

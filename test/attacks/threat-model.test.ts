@@ -1,19 +1,13 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as vm from '../../src/index.js';
 import * as A from '../../src/attacks/index.js';
 import { blobs, linearModel, type Placement } from './helpers.js';
+import { checkNoLeaks } from '../helpers/leak-check.js';
 
 // Threat models resolve their defaults as documented, and every invalid option or input raises a
 // typed VarmatError naming the argument (DESIGN.md section 4, invariant 4).
 
-let before = 0;
-beforeEach(() => {
-  vm.setBackend('reference');
-  before = vm.memory().tensors;
-});
-afterEach(() => {
-  expect(vm.memory().tensors).toBe(before);
-});
+checkNoLeaks();
 
 const P: Placement = { dtype: 'float64', backend: 'reference' };
 

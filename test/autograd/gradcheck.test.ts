@@ -1,20 +1,14 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as vm from '../../src/index.js';
 import type { Tensor } from '../../src/index.js';
 import { awayFromZero, gradCheck, rnd } from '../helpers/gradcheck.js';
+import { checkNoLeaks } from '../helpers/leak-check.js';
 
 // Every differentiable op against central finite differences in float64 on the reference
 // backend, on random shapes with broadcasting and size-1 axes.
 const TOL = 1e-6;
 
-let before = 0;
-beforeEach(() => {
-  vm.setBackend('reference');
-  before = vm.memory().tensors;
-});
-afterEach(() => {
-  expect(vm.memory().tensors).toBe(before);
-});
+checkNoLeaks();
 
 const positive = (v: number): number => Math.abs(v) + 0.5;
 const i32 = (values: number[], shape?: number[]): Tensor => vm.tensor(values, shape, { dtype: 'int32' });

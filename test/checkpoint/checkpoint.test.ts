@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import * as vm from '../../src/index.js';
 import {
   encodeSafetensors, loadCheckpoint, parseSafetensors, readCheckpoint, saveCheckpoint, writeFileAtomic,
@@ -10,15 +10,9 @@ import {
 import { Linear, PerceiverFusion, Sequential, ReLU, presets, type HostArray } from '../../src/nn/index.js';
 import { Adam } from '../../src/optim/index.js';
 import { FIXTURES, haveFixtures } from '../nn/authors-fixtures.js';
+import { checkNoLeaks } from '../helpers/leak-check.js';
 
-let before = 0;
-beforeEach(() => {
-  vm.setBackend('reference');
-  before = vm.memory().tensors;
-});
-afterEach(() => {
-  expect(vm.memory().tensors).toBe(before);
-});
+checkNoLeaks();
 
 const dir = mkdtempSync(join(tmpdir(), 'varmat-ckpt-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

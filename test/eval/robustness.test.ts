@@ -1,9 +1,10 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as vm from '../../src/index.js';
 import * as A from '../../src/attacks/index.js';
 import { Dataset } from '../../src/data/dataset.js';
 import { checkGradientMasking, checkMonotoneInBudget, evaluateRobustness, formatRobustnessReport, robustnessCurve, METRIC_DEFINITIONS, type EvaluatedModel } from '../../src/eval/index.js';
 import { blobs, copyModel, linearModel, mlpFromWeights, mlpModel, type Placement, type TinyModel } from '../attacks/helpers.js';
+import { checkNoLeaks } from '../helpers/leak-check.js';
 
 // Robustness evaluation: the paper's robust accuracy and the other metrics computed as defined;
 // DESIGN.md section 4, invariant 6 (robust accuracy never rises with eps or steps; PGD at least as
@@ -21,14 +22,7 @@ beforeAll(async () => {
 });
 afterAll(() => trained.dispose());
 
-let before = 0;
-beforeEach(() => {
-  vm.setBackend('reference');
-  before = vm.memory().tensors;
-});
-afterEach(() => {
-  expect(vm.memory().tensors).toBe(before);
-});
+checkNoLeaks();
 
 type Data = ReturnType<typeof blobs>;
 const freeData = (d: Data): void => vm.dispose([d.inputs.a, d.inputs.b, d.labels]);

@@ -1,9 +1,10 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as vm from '../../src/index.js';
 import { PerceiverFusion, presets, type HostArray } from '../../src/nn/index.js';
 import { REPO_ROOT, fixture, fixtureInputs, fixtureLabels, haveFixtures, scaledError } from './authors-fixtures.js';
+import { checkNoLeaks } from '../helpers/leak-check.js';
 
 // Fidelity to the authors' code: their released AV-MNIST weights, loaded by state-dict name, must
 // reproduce every tensor their code computed on the fixture inputs (../shared/fixtures/authors-avmnist,
@@ -30,14 +31,7 @@ afterAll(() => {
   if (wasmReason !== null) console.warn(`fidelity on wasm skipped: ${wasmReason}`);
 });
 
-let before = 0;
-beforeEach(() => {
-  vm.setBackend('reference');
-  before = vm.memory().tensors;
-});
-afterEach(() => {
-  expect(vm.memory().tensors).toBe(before);
-});
+checkNoLeaks();
 
 const FORWARD_KEYS = [
   'tokens.audiospec', 'tokens.colorlessimage',

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as vm from '../../src/index.js';
 import type { Tensor } from '../../src/index.js';
 import {
@@ -6,15 +6,9 @@ import {
 } from '../../src/nn/index.js';
 import { gradCheck, relError } from '../helpers/gradcheck.js';
 import { REF64, f64, paramGradCheck } from './helpers.js';
+import { checkNoLeaks } from '../helpers/leak-check.js';
 
-let before = 0;
-beforeEach(() => {
-  vm.setBackend('reference');
-  before = vm.memory().tensors;
-});
-afterEach(() => {
-  expect(vm.memory().tensors).toBe(before);
-});
+checkNoLeaks();
 
 const t = <T>(fn: () => T): T => vm.tidy(fn as () => vm.TensorContainer) as T;
 const vals = (x: Tensor): number[] => Array.from(x.dataSync());

@@ -1,15 +1,9 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as vm from '../../src/index.js';
 import { PerceiverFusion, fourierFeatures, patchesFor, presets, toPatches, tokenWidth, type Parameter } from '../../src/nn/index.js';
+import { checkNoLeaks } from '../helpers/leak-check.js';
 
-let before = 0;
-beforeEach(() => {
-  vm.setBackend('reference');
-  before = vm.memory().tensors;
-});
-afterEach(() => {
-  expect(vm.memory().tensors).toBe(before);
-});
+checkNoLeaks();
 
 /** A small two-modality configuration (1-D and 2-D inputs) that runs fast on the reference backend. */
 const tiny = {

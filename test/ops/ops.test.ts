@@ -1,14 +1,8 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as vm from '../../src/index.js';
+import { checkNoLeaks } from '../helpers/leak-check.js';
 
-let before = 0;
-beforeEach(() => {
-  vm.setBackend('reference');
-  before = vm.memory().tensors;
-});
-afterEach(() => {
-  expect(vm.memory().tensors).toBe(before);
-});
+checkNoLeaks();
 
 const f64 = (v: vm.NestedArray): vm.Tensor => vm.tensor(v, undefined, { dtype: 'float64' });
 const i32 = (v: number[]): vm.Tensor => vm.tensor(v, undefined, { dtype: 'int32' });

@@ -1,16 +1,10 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as vm from '../../src/index.js';
 import { Parameter } from '../../src/nn/index.js';
 import { Adam, AdamW, SGD, clipGradNorm, constantLr, cosineLr, stepLr, type Optimizer } from '../../src/optim/index.js';
+import { checkNoLeaks } from '../helpers/leak-check.js';
 
-let before = 0;
-beforeEach(() => {
-  vm.setBackend('reference');
-  before = vm.memory().tensors;
-});
-afterEach(() => {
-  expect(vm.memory().tensors).toBe(before);
-});
+checkNoLeaks();
 
 const f64 = (v: number[]): vm.Tensor => vm.tensor(v, undefined, { dtype: 'float64' });
 const vals = (p: Parameter): number[] => Array.from(p.value.dataSync());

@@ -1,9 +1,10 @@
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import * as vm from '../../src/index.js';
 import { PerceiverFusion, presets, type HostArray } from '../../src/nn/index.js';
 import { fgsmRs } from '../../src/attacks/index.js';
 import { aggregateVulnerability, probe, robustStep } from '../../src/robust/index.js';
 import { fixture, fixtureInputs, fixtureLabels, haveFixtures, scaledError } from '../nn/authors-fixtures.js';
+import { checkNoLeaks } from '../helpers/leak-check.js';
 
 // The probe, the regularizer and its double-backprop gradient, and the VARMAT FGSM-RS training loss
 // against the authors' code on their released AV-MNIST weights (../shared/fixtures/authors-avmnist):
@@ -16,14 +17,7 @@ beforeAll(async () => {
   await vm.init({ backend: 'wasm' });
   vm.setBackend('reference');
 });
-let before = 0;
-beforeEach(() => {
-  vm.setBackend('reference');
-  before = vm.memory().tensors;
-});
-afterEach(() => {
-  expect(vm.memory().tensors).toBe(before);
-});
+checkNoLeaks();
 
 const MODALITIES = ['audiospec', 'colorlessimage'];
 

@@ -1,8 +1,9 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as vm from '../../src/index.js';
 import { PerceiverFusion, type Parameter } from '../../src/nn/index.js';
 import { fgsmEp, fgsmRs } from '../../src/attacks/index.js';
 import { aggregateVulnerability, probe, robustStep } from '../../src/robust/index.js';
+import { checkNoLeaks } from '../helpers/leak-check.js';
 
 const tiny = {
   modalities: [
@@ -13,14 +14,7 @@ const tiny = {
 };
 const P = { dtype: 'float64' as const };
 
-let before = 0;
-beforeEach(() => {
-  vm.setBackend('reference');
-  before = vm.memory().tensors;
-});
-afterEach(() => {
-  expect(vm.memory().tensors).toBe(before);
-});
+checkNoLeaks();
 
 function batch(b = 3): { x: Record<string, vm.Tensor>; y: vm.Tensor } {
   return {

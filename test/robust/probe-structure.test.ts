@@ -1,17 +1,11 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as vm from '../../src/index.js';
 import { blobs, linearModel } from '../attacks/helpers.js';
 import { probe } from '../../src/robust/index.js';
+import { checkNoLeaks } from '../helpers/leak-check.js';
 
 const P = { dtype: 'float64' as const, backend: 'reference' as const };
-let before = 0;
-beforeEach(() => {
-  vm.setBackend('reference');
-  before = vm.memory().tensors;
-});
-afterEach(() => {
-  expect(vm.memory().tensors).toBe(before);
-});
+checkNoLeaks();
 
 describe('probe structure', () => {
   it('reordering the modalities reorders the vulnerability columns', () => {

@@ -1,26 +1,20 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import * as vm from '../../src/index.js';
 import { Dataset } from '../../src/data/dataset.js';
 import { PerceiverFusion } from '../../src/nn/index.js';
 import { fgsmEp, fgsmMep } from '../../src/attacks/index.js';
 import { trainRobust } from '../../src/robust/index.js';
+import { checkNoLeaks } from '../helpers/leak-check.js';
 
 const tiny = {
   modalities: [{ name: 'a', channels: 3, axes: [4], bands: 1 }, { name: 'b', channels: 5, axes: [3], bands: 1 }],
   classes: 3, numLatents: 3, latentDim: 8, crossDimHead: 4, latentHeads: 2, latentDimHead: 4, fusionHeads: 2, fusionDimHead: 4, ffMult: 2,
 };
 
-let before = 0;
-beforeEach(() => {
-  vm.setBackend('reference');
-  before = vm.memory().tensors;
-});
-afterEach(() => {
-  expect(vm.memory().tensors).toBe(before);
-});
+checkNoLeaks();
 const dir = mkdtempSync(join(tmpdir(), 'varmat-robust-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -1,20 +1,14 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import * as vm from '../../src/index.js';
 import { Dataset } from '../../src/data/dataset.js';
 import { CnnLateFusion, PerceiverFusion, type Parameter } from '../../src/nn/index.js';
 import { evaluate, formatProgress, selectModalities, trainClassifier, type ProgressState } from '../../src/train/index.js';
+import { checkNoLeaks } from '../helpers/leak-check.js';
 
-let before = 0;
-beforeEach(() => {
-  vm.setBackend('reference');
-  before = vm.memory().tensors;
-});
-afterEach(() => {
-  expect(vm.memory().tensors).toBe(before);
-});
+checkNoLeaks();
 
 const dir = mkdtempSync(join(tmpdir(), 'varmat-train-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
