@@ -10,6 +10,7 @@
  */
 
 import type { JsonValue } from '../checkpoint/checkpoint.js';
+import { readCheckpoint } from '../checkpoint/checkpoint.js';
 import { buildModel, modelSpecFor } from '../train/model-factory.js';
 import { formatDuration } from '../train/progress.js';
 import { fgsmEp, fgsmMep, fgsmPco, fgsmRs, type FastAtAttack } from '../attacks/fast-at/index.js';
@@ -35,6 +36,8 @@ const USAGE = `usage: varmat train --at varmat|avg --data NAME --out DIR [option
   --ep-gamma X             FGSM-EP step in radii (default 1) ; --pco-gamma X (default 2) ; --mep-mu X (default 0.3)
   --eval-eps X --eval-steps N   validation/test PGD (default 0.2, 10)
   --eval-batch-size N      default 100
+  --init FILE              start from these weights (a checkpoint of the same model, e.g. a clean run's
+                           best.safetensors): adversarial fine-tuning, as the authors' "PreAttack" checkpoints suggest
   and every option of the clean 'varmat train' (--data, --model, --epochs, --batch-size, --seed, --backend,
   --lr, --weight-decay, --resume, --modalities, --train/--val/--test sizes, ...; see varmat train --help)`;
 
@@ -50,6 +53,8 @@ export interface VarmatTrainArgs {
   evalEps: number;
   evalSteps: number;
   evalBatchSize: number;
+  /** Checkpoint whose weights the model starts from (null: fresh initialisation). */
+  init: string | null;
 }
 
 function bad(flag: string, expected: string, received: string | undefined): never {
@@ -70,6 +75,7 @@ export function parseVarmatTrainArgs(args: readonly string[]): VarmatTrainArgs {
   let aggregate: 'sum' | 'max' | 'softmax' = 'sum';
   let probeForm: 'gradient' | 'dual' = 'gradient';
   let hidden = false;
+  let init: string | null = null;
   for (const cursor = { i: 0 }; cursor.i < args.length; cursor.i++) {
     const flag = args[cursor.i];
     const { value, num } = flagReader(args, cursor, flag, bad);
@@ -113,6 +119,7 @@ export function parseVarmatTrainArgs(args: readonly string[]): VarmatTrainArgs {
       case '--eval-eps': r.evalEps = num(); break;
       case '--eval-steps': r.evalSteps = num(); break;
       case '--eval-batch-size': r.evalBatchSize = Math.max(1, Math.floor(num())); break;
+      case '--init': init = value(); break;
       default: rest.push(flag);
     }
   }
@@ -120,7 +127,7 @@ export function parseVarmatTrainArgs(args: readonly string[]): VarmatTrainArgs {
   return {
     base: parseTrainArgs(rest), attack, eps: r.eps,
     step: { at, alpha: r.alpha, aggregate, temperature: r.temperature, probeForm, eps: r.eps, hiddenExtraGradient: hidden },
-    epGamma: r.epGamma, pcoGamma: r.pcoGamma, mepMu: r.mepMu, evalEps: r.evalEps, evalSteps: r.evalSteps, evalBatchSize: r.evalBatchSize,
+    epGamma: r.epGamma, pcoGamma: r.pcoGamma, mepMu: r.mepMu, evalEps: r.evalEps, evalSteps: r.evalSteps, evalBatchSize: r.evalBatchSize, init,
   };
 }
 
@@ -159,6 +166,10 @@ export async function varmatTrainCommand(args: string[]): Promise<number> {
   const keep = a.modalities;
   const spec = modelSpecFor(a.model, ds.train);
   const model = buildModel(spec, { rng: a.seed });
+  if (v.init !== null && !a.resume) {
+    model.loadStateDict((await readCheckpoint(v.init)).weights);
+    console.log(`initial weights: ${v.init}`);
+  }
   const attack = makeTrainingAttack(v, a.seed);
   console.log(`model: ${a.model}, ${model.numParameters().toLocaleString('en-US')} parameters; AT ${v.step.at} with ${v.attack} eps ${v.eps}${v.step.at === 'varmat' ? `, alpha ${v.step.alpha}, ${v.step.aggregate}, probe ${v.step.probeForm}` : ''}${v.step.hiddenExtraGradient ? ', hidden extra gradient' : ''}; ${a.epochs} epochs, batch ${a.batchSize}, seed ${a.seed}`);
   const stop = abortOnSigint('\ninterrupt: finishing this step and saving\n');
