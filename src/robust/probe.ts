@@ -45,21 +45,48 @@ export function probe(model: AttackModel, latents: Readonly<Record<string, Tenso
   const names = model.modalities;
   for (const m of names) if (!latents[m]) fail('VALUE', 'probe', `latents.${m}`, 'a latent tensor for every modality', undefined);
   // No tidy here: V's graph (createGraph) refers to these intermediates; the caller's scope owns them.
-  {
-    const zt: Record<string, Tensor> = {};
-    for (const m of names) zt[m] = latents[m].detach().requiresGrad_();
-    const loss = crossEntropy(model.fuse(zt), labels);
-    const gs = grad([loss], names.map((m) => zt[m]), { createGraph, allowUnused: true });
-    const cols = names.map((m, i) => {
-      const g = gs[i];
-      const z = zt[m];
-      let v = g === null ? z.detach().mul(0).reshape([z.shape[0], -1]).sum(1) : rowNorms(g, 2);
-      if (form === 'dual') {
-        const r = rowNorms(z.detach(), 2).mul(eps / names.length);
-        v = v.mul(r);
-      }
-      return v.reshape([z.shape[0], 1]);
-    });
-    return cols.length === 1 ? cols[0] : concat(cols, 1);
-  }
+  const zt: Record<string, Tensor> = {};
+  for (const m of names) zt[m] = latents[m].detach().requiresGrad_();
+  const loss = crossEntropy(model.fuse(zt), labels);
+  return gradientNorms(names, zt, loss, createGraph, (m, v) => (form === 'dual' ? v.mul(rowNorms(zt[m].detach(), 2).mul(eps / names.length)) : v));
+}
+
+/** Options of `inputProbe`. */
+export interface InputProbeOptions {
+  /** Keep the graph so the probe can be differentiated w.r.t. every parameter, encoder included (default true). */
+  createGraph?: boolean;
+}
+
+/**
+ * The input-space probe (beyond the paper; the input-space VARMAT of `robustStep`'s `space:
+ * 'input'`): V[b, m] = ||d L / d x_m[b]||_2, L the clean batch-mean cross-entropy of the whole
+ * network fuse(encode(x)) at the detached inputs. Unlike the latent probe, the gradient passes
+ * through the encoder, so with `createGraph` V is differentiable with respect to the encoder too:
+ * a penalty on it trains the whole network. Columns in `model.modalities` order.
+ *
+ * @example
+ * const V = vm.robust.inputProbe(model, inputs, labels);   // [B, K]
+ */
+export function inputProbe(model: AttackModel, inputs: Readonly<Record<string, Tensor>>, labels: Tensor, options: InputProbeOptions = {}): Tensor {
+  checkOptions('inputProbe', options, ['createGraph']);
+  const createGraph = options.createGraph ?? true;
+  if (typeof createGraph !== 'boolean') fail('OPTION', 'inputProbe', 'createGraph', 'true or false', createGraph);
+  const names = model.modalities;
+  for (const m of names) if (!inputs[m]) fail('VALUE', 'inputProbe', `inputs.${m}`, 'an input tensor for every modality', undefined);
+  const xt: Record<string, Tensor> = {};
+  for (const m of names) xt[m] = inputs[m].detach().requiresGrad_();
+  const loss = crossEntropy(model.fuse(model.encode(xt)), labels);
+  return gradientNorms(names, xt, loss, createGraph, (_m, v) => v);
+}
+
+/** [B, K]: per sample, the L2 norm of d loss / d leaves[m] (0 where unused), mapped by `scale`. */
+function gradientNorms(names: readonly string[], leaves: Readonly<Record<string, Tensor>>, loss: Tensor, createGraph: boolean, scale: (m: string, v: Tensor) => Tensor): Tensor {
+  const gs = grad([loss], names.map((m) => leaves[m]), { createGraph, allowUnused: true });
+  const cols = names.map((m, i) => {
+    const g = gs[i];
+    const x = leaves[m];
+    const v = g === null ? x.detach().mul(0).reshape([x.shape[0], -1]).sum(1) : rowNorms(g, 2);
+    return scale(m, v).reshape([x.shape[0], 1]);
+  });
+  return cols.length === 1 ? cols[0] : concat(cols, 1);
 }

@@ -70,6 +70,19 @@ export type FastAtParts = {
   mixing: { weight: Tensor; prior: Modal; target: Modal } | null;
 };
 
+/**
+ * Per-call options of `FastAtAttack.step`: those of `perturb`, and a change of the threat model for
+ * this call only (the attack, its generator and its memories stay the same).
+ */
+export interface FastAtStepOptions extends PerturbOptions {
+  /**
+   * Threat-model changes for this step, merged with `ThreatModel.with`: e.g. per-modality budgets
+   * (VARMAT's vulnerability-proportional allocation) or `space: 'input'` (input-space VARMAT).
+   * Memories are keyed by dataset index and modality, so keep the space the same across a run.
+   */
+  threat?: Partial<ThreatModelOptions>;
+}
+
 /** The keys every fast-AT attack accepts besides the attack options. */
 export const FAST_AT_KEYS = ['form', 'stepSize'] as const;
 
@@ -131,16 +144,19 @@ export abstract class FastAtAttack extends Attack<FastAtOptions> {
   /**
    * One training step's attack on values (latents z_m detached from the encoder, or inputs) of the
    * samples with dataset `indices` at `epoch` (0-based; from epoch 1 on, the memories of the
-   * previous epochs are used where a sample has them). Updates the memories.
+   * previous epochs are used where a sample has them). Updates the memories. `options.threat`
+   * changes the threat model for this call only.
    *
    * @example
    * const s = atk.step(model, latents, labels, batch.indices, epoch);
    */
-  step(model: AttackModel, values: Readonly<Record<string, Tensor>>, labels: Tensor, indices: Tensor | ArrayLike<number>, epoch: number, options: PerturbOptions = {}): FastAtStep {
+  step(model: AttackModel, values: Readonly<Record<string, Tensor>>, labels: Tensor, indices: Tensor | ArrayLike<number>, epoch: number, options: FastAtStepOptions = {}): FastAtStep {
     if (!Number.isInteger(epoch) || epoch < 0) fail('VALUE', this.name, 'epoch', 'an integer >= 0', epoch);
-    checkOptions(this.name, options, ['noise', 'rng']);
+    checkOptions(this.name, options, ['noise', 'rng', 'threat']);
     if (options.rng !== undefined && !(options.rng instanceof Rng)) fail('OPTION', this.name, 'rng', 'an Rng', options.rng);
-    const ctx = new AttackContext(this.name, model, this.threat, values, labels, this.lossFn, this.reduction);
+    if (options.threat !== undefined && (options.threat === null || typeof options.threat !== 'object')) fail('OPTION', this.name, 'threat', 'an object of threat-model changes', options.threat);
+    const threat = options.threat === undefined ? this.threat : this.threat.with(options.threat);
+    const ctx = new AttackContext(this.name, model, threat, values, labels, this.lossFn, this.reduction);
     try {
       const idx = hostIndices(this.name, indices, ctx.batch);
       const rng = options.rng ?? this.generator;
