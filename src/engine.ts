@@ -2,6 +2,7 @@ import type { Backend, BackendName } from './backend/backend.js';
 import { ReferenceBackend } from './backend/reference/reference-backend.js';
 import { VarmatError, fail } from './errors.js';
 import type { Tensor } from './tensor.js';
+import { instrumentBackend, profiling } from './profile.js';
 
 /**
  * Global state: the registered backends, the current one, the tidy scopes and the grad mode.
@@ -23,6 +24,7 @@ class Engine {
   constructor() {
     this.current = new ReferenceBackend();
     this.backends.set('reference', this.current);
+    if (profiling.on) instrumentBackend(this.current);
   }
 
   backend(name: BackendName): Backend {
@@ -52,6 +54,7 @@ export const engine = new Engine();
 
 /** Registers a constructed backend (used by `init` and by tests that build backends directly). */
 export function registerBackend(backend: Backend): void {
+  if (profiling.on) instrumentBackend(backend);
   engine.backends.set(backend.name, backend);
 }
 

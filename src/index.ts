@@ -19,6 +19,8 @@ export { Rng } from './random.js';
 export { init, type InitOptions } from './init.js';
 export { getBackend, setBackend, withBackend, memory, registerBackend, type MemoryInfo } from './engine.js';
 export { tidy, keep, dispose, type TensorContainer } from './memory.js';
+export { profileReport, profileEntries, resetProfile, type ProfileEntry } from './profile.js';
+export { enableProfiling } from './profile-control.js';
 export { grad, backward, noGrad, type GradOptions } from './autograd/grad.js';
 export * from './ops/index.js';
 export type { Backend, BackendName, DataHandle, NormOrder } from './backend/backend.js';
