@@ -7,6 +7,7 @@ import { evalCommand } from './eval-command.js';
 import { trainCommand } from './train-command.js';
 import { attackCommand } from './attack-command.js';
 import { reportCommand } from './report-command.js';
+import { experimentCommand } from './experiment-command.js';
 import { varmatTrainCommand } from './varmat-train-command.js';
 
 const USAGE = `varmat: robust multimodal learning in TypeScript
@@ -14,7 +15,11 @@ const USAGE = `varmat: robust multimodal learning in TypeScript
 Usage:
   varmat demo [--backend wasm|reference] [--epochs N] [--seed S] [--alpha A]
       Train a small MLP with and without a gradient-norm penalty (double backprop) and
-      report clean and FGSM accuracy. The README's main job.
+      report clean and FGSM accuracy (a one-minute tour of double backprop).
+  varmat experiment avmnist-synth|avmnist [...]
+      VARMAT versus Avg: clean pre-training, adversarial fine-tuning of each cell, robust accuracy,
+      per-modality vulnerability, HTML report; resumable. 'avmnist-synth' is the README's main job
+      (about 5 minutes), 'avmnist' the full grid (experiment --help).
   varmat info
       Print the backends found and the one 'auto' chooses.
   varmat train --data avmnist-synth --model perceiver|cnn --epochs N --out runs/NAME [...]
@@ -89,6 +94,8 @@ export async function main(argv: string[]): Promise<number> {
         return await attackCommand(rest);
       case 'report':
         return await reportCommand(rest);
+      case 'experiment':
+        return await experimentCommand(rest);
       case 'eval':
         return await evalCommand(rest);
       case 'data':

@@ -27,6 +27,10 @@ export interface RobustReport {
   title: string;
   definition: string;
   runs: ReportRun[];
+  /** Markdown (paragraphs and tables) shown above the per-run table, e.g. an experiment's summary. */
+  summary?: string;
+  /** Plot one averaged series per method and training attack instead of one per run (large grids). */
+  groupBy?: 'method-attack' | null;
 }
 
 const DEFINITION = 'robust accuracy (paper definition, VARMAT.md 5.6): the fraction of all samples whose clean AND attacked predictions are both correct; attack: joint latent L2 PGD, relative budget split 1/K';
@@ -37,8 +41,8 @@ const DEFINITION = 'robust accuracy (paper definition, VARMAT.md 5.6): the fract
  * @example
  * const rep = vm.robust.buildReport([{ name: 'varmat-rs', ...fromLog }], 'AV-MNIST synth');
  */
-export function buildReport(runs: ReportRun[], title = 'VARMAT vs Avg'): RobustReport {
-  return { title, definition: DEFINITION, runs };
+export function buildReport(runs: ReportRun[], title = 'VARMAT vs Avg', extra: { summary?: string; groupBy?: 'method-attack' | null } = {}): RobustReport {
+  return { title, definition: DEFINITION, runs, ...extra };
 }
 
 const pct = (x: number | null | undefined): string => (x === null || x === undefined || !Number.isFinite(x) ? 'n/a' : `${(100 * x).toFixed(2)}%`);
@@ -111,21 +115,63 @@ function lineChart(title: string, xLabel: string, yLabel: string, series: { name
  */
 export function reportHtml(rep: RobustReport): string {
   const mods = [...new Set(rep.runs.flatMap((r) => r.modalities))];
-  const md = reportMarkdown(rep).split('\n').filter((l) => l.startsWith('|'));
-  const cells = md.filter((_, i) => i !== 1).map((l) => l.slice(2, -2).split(' | '));
-  const table = `<table><tr>${cells[0].map((c) => `<th>${esc(c)}</th>`).join('')}</tr>${cells.slice(1).map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`).join('')}</table>`;
+  const table = markdownToHtml(reportMarkdown(rep).split('\n').filter((l) => l.startsWith('|')).join('\n'));
+  const runs = rep.groupBy === 'method-attack' ? averageRuns(rep.runs) : rep.runs;
   const curve = lineChart('Robust accuracy vs budget (best weights, test)', 'eps (relative latent L2, split 1/K)', 'robust accuracy',
-    rep.runs.filter((r) => r.curve && r.curve.length > 0).map((r) => ({ name: r.name, points: r.curve!.map((c) => [c.eps, c.robustAccuracy] as [number, number]) })));
+    runs.filter((r) => r.curve && r.curve.length > 0).map((r) => ({ name: r.name, points: r.curve!.map((c) => [c.eps, c.robustAccuracy] as [number, number]) })));
   const vul = lineChart('Mean vulnerability per modality over training', 'epoch', 'mean V[b, m]',
-    rep.runs.flatMap((r) => mods.filter((m) => r.modalities.includes(m)).map((m, j) => ({ name: `${r.name} ${m}`, dash: j % 2 === 1, points: r.history.map((h) => [h.epoch + 1, h.vulnerability[m]] as [number, number]) }))));
+    runs.flatMap((r) => mods.filter((m) => r.modalities.includes(m)).map((m, j) => ({ name: `${r.name} ${m}`, dash: j % 2 === 1, points: r.history.map((h) => [h.epoch + 1, h.vulnerability[m]] as [number, number]) }))));
   const val = lineChart('Validation accuracy over training', 'epoch', 'accuracy',
-    rep.runs.flatMap((r) => [
+    runs.flatMap((r) => [
       { name: `${r.name} robust`, points: r.history.filter((h) => h.valRobustAccuracy !== null).map((h) => [h.epoch + 1, h.valRobustAccuracy!] as [number, number]) },
       { name: `${r.name} clean`, dash: true, points: r.history.filter((h) => h.valCleanAccuracy !== null).map((h) => [h.epoch + 1, h.valCleanAccuracy!] as [number, number]) },
     ]));
   return `<!doctype html><html><head><meta charset="utf-8"><title>${esc(rep.title)}</title><style>body{font-family:sans-serif;max-width:1100px;margin:2em auto}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}th{background:#f4f4f4}</style></head><body>
-<h1>${esc(rep.title)}</h1>${table}<p><small>${esc(rep.definition)}.</small></p>
+<h1>${esc(rep.title)}</h1>${rep.summary ? markdownToHtml(rep.summary.split('\n').filter((l) => !l.startsWith('# ')).join('\n')) : ''}${table}<p><small>${esc(rep.definition)}.</small></p>
 <div>${curve}</div><div>${vul}</div><div>${val}</div>
 </body></html>
 `;
+}
+
+/** Paragraphs and pipe tables of simple Markdown (what the reports write) as HTML. */
+function markdownToHtml(md: string): string {
+  const out: string[] = [];
+  const blocks = md.split(/\n\s*\n/).map((b) => b.trim()).filter((b) => b.length > 0);
+  for (const block of blocks) {
+    const lines = block.split('\n');
+    if (lines.every((l) => l.startsWith('|'))) {
+      const rows = lines.filter((l) => !/^\|[\s|:-]+\|$/.test(l)).map((l) => l.slice(2, -2).split(' | '));
+      out.push(`<table><tr>${rows[0].map((c) => `<th>${esc(c)}</th>`).join('')}</tr>${rows.slice(1).map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`).join('')}</table>`);
+    } else {
+      out.push(`<p>${esc(block).replace(/`([^`]+)`/g, '<code>$1</code>')}</p>`);
+    }
+  }
+  return out.join('\n');
+}
+
+/** One run per (method, training attack): curves, histories and vulnerabilities averaged over seeds. */
+function averageRuns(runs: readonly ReportRun[]): ReportRun[] {
+  const groups = new Map<string, ReportRun[]>();
+  for (const r of runs) {
+    const key = `${r.at} ${r.attack}`;
+    groups.set(key, [...(groups.get(key) ?? []), r]);
+  }
+  const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
+  return [...groups.entries()].map(([name, g]) => {
+    const epochs = Math.min(...g.map((r) => r.history.length));
+    const budgets = g[0].curve?.map((c) => c.eps) ?? [];
+    const history = Array.from({ length: epochs }, (_, e): RobustEpochRecord => {
+      const hs = g.map((r) => r.history[e]);
+      const avg = (f: (h: RobustEpochRecord) => number | null): number | null => (hs.some((h) => f(h) === null) ? null : mean(hs.map((h) => f(h)!)));
+      return {
+        ...hs[0], trainLoss: avg((h) => h.trainLoss)!, trainCe: avg((h) => h.trainCe)!, trainPenalty: avg((h) => h.trainPenalty)!, trainAdvAccuracy: avg((h) => h.trainAdvAccuracy)!,
+        vulnerability: Object.fromEntries(Object.keys(hs[0].vulnerability).map((m) => [m, mean(hs.map((h) => h.vulnerability[m]))])),
+        valCleanAccuracy: avg((h) => h.valCleanAccuracy), valRobustAccuracy: avg((h) => h.valRobustAccuracy),
+      };
+    });
+    return {
+      ...g[0], name: `${name} (mean of ${g.length})`, history,
+      curve: budgets.map((eps) => ({ eps, robustAccuracy: mean(g.map((r) => r.curve?.find((c) => c.eps === eps)?.robustAccuracy ?? NaN)) })),
+    };
+  });
 }
