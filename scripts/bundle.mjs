@@ -13,8 +13,9 @@ const common = {
 
 await build({
   ...common,
-  entryPoints: ['src/index.ts'],
-  outfile: 'dist/varmat.js',
+  // The whole library, and the tensor core alone (varmat/core: no models, attacks or data).
+  entryPoints: { varmat: 'src/index.ts', core: 'src/core.ts' },
+  outdir: 'dist',
   platform: 'neutral',
   mainFields: ['module', 'main'],
 });
@@ -28,4 +29,4 @@ await build({
   packages: 'external',
 });
 
-console.log('bundled dist/varmat.js, dist/node.js and dist/cli.js');
+console.log('bundled dist/varmat.js, dist/core.js, dist/node.js and dist/cli.js');
