@@ -390,3 +390,40 @@ export function matmul(
     );
   }
 }
+
+/**
+ * One chunk of a batched matmul split for several threads (same operands as `matmul`). The work is
+ * `batch * splits` chunks: chunk `chunk` is batch entry chunk / splits, and within it part
+ * chunk % splits of the rows of C (`byCols` = 0; parts are whole MR-row panels) or of its columns
+ * (`byCols` = 1; whole NR-column panels). Chunks write disjoint parts of C, so threads run them in
+ * any order; each needs its own `scratch` of `gemmScratchBytes(m, n, k)` bytes.
+ */
+export function matmulChunk(
+  a: usize, b: usize, c: usize,
+  m: i32, n: i32, k: i32,
+  transA: bool, transB: bool, strideA: i32, strideB: i32, scratch: usize,
+  splits: i32, byCols: bool, chunk: i32,
+): void {
+  const rsa = transA ? 1 : k;
+  const csa = transA ? m : 1;
+  const rsb = transB ? 1 : n;
+  const csb = transB ? k : 1;
+  const s = chunk / splits;
+  const part = chunk % splits;
+  const as = a + (<usize>(s * strideA) << 2);
+  const bs = b + (<usize>(s * strideB) << 2);
+  const cs = c + (<usize>(s * m * n) << 2);
+  if (byCols) {
+    const panels = (n + NR - 1) / NR;
+    const j0 = min<i32>(n, ((panels * part) / splits) * NR);
+    const j1 = min<i32>(n, ((panels * (part + 1)) / splits) * NR);
+    if (j1 <= j0) return;
+    gemm(m, j1 - j0, k, as, rsa, csa, bs + (<usize>(j0 * csb) << 2), rsb, csb, cs + (<usize>j0 << 2), n, 0, scratch);
+  } else {
+    const panels = (m + MR - 1) / MR;
+    const i0 = min<i32>(m, ((panels * part) / splits) * MR);
+    const i1 = min<i32>(m, ((panels * (part + 1)) / splits) * MR);
+    if (i1 <= i0) return;
+    gemm(i1 - i0, n, k, as + (<usize>(i0 * rsa) << 2), rsa, csa, bs, rsb, csb, cs + (<usize>(i0 * n) << 2), n, 0, scratch);
+  }
+}

@@ -2,7 +2,7 @@
 // offsets into linear memory, counts are elements; memory is managed by the TypeScript allocator
 // (src/backend/wasm/allocator.ts), which owns everything above `heapBase()`.
 
-export { gemmScratchBytes, matmul } from './gemm';
+export { gemmScratchBytes, matmul, matmulChunk } from './gemm';
 export { conv2d, conv2dGradFilter, conv2dGradInput, convScratchBytes } from './conv';
 export { binary, castF32ToI32, castI32ToF32, clip, unary } from './elementwise';
 export { reduce } from './reduce';

@@ -3,7 +3,8 @@
  * the environment variable `VARMAT_PROFILE=1` (Node, Deno with env access) before varmat loads, or
  * by `enableProfiling()`; then every kernel call of every registered backend is timed (only the
  * outermost call when a kernel calls another), and matmul/conv calls count their FLOPs.
- * With `VARMAT_PROFILE=1` the table is printed to stderr when the process exits;
+ * With `VARMAT_PROFILE=1` the table is printed to stderr when the process exits
+ * (`VARMAT_PROFILE=shapes` also splits matmul by shape: batch x [m x k] x [k x n], T = transposed);
  * `profileReport()` returns it at any time.
  *
  * Times are host wall-clock times of the kernel calls: exact for the synchronous backends
@@ -41,7 +42,7 @@ let depth = 0;
 let startedAt = 0;
 
 /** Whether profiling is on (read by the engine when it registers a backend). */
-export const profiling = { on: false };
+export const profiling = { on: false, shapes: false };
 
 /** The methods of the kernel contract that are timed (storage included: upload, read, release). */
 const KERNELS = [
@@ -67,8 +68,9 @@ function labelAndFlops(method: string, args: unknown[]): [string, number] {
     case 'argReduce':
       return [String(args[0]), 0];
     case 'matmul': {
-      const p = args[2] as MatmulLike;
-      return ['matmul', 2 * p.batch * p.m * p.n * p.k];
+      const p = args[2] as MatmulLike & { transA: boolean; transB: boolean };
+      const label = profiling.shapes ? `matmul ${p.batch}x[${p.m}x${p.k}]${p.transA ? 'T' : ''}x[${p.k}x${p.n}]${p.transB ? 'T' : ''}` : 'matmul';
+      return [label, 2 * p.batch * p.m * p.n * p.k];
     }
     case 'conv2d':
     case 'conv2dGradInput':
@@ -166,9 +168,15 @@ export function profileReport(options: { top?: number } = {}): string {
 
 // VARMAT_PROFILE=1 turns profiling on at load and prints the table when the process exits.
 const proc = (globalThis as { process?: { env?: Record<string, string | undefined>; on?: (e: string, f: () => void) => void; stderr?: { write(s: string): void } } }).process;
-const flag = proc?.env?.VARMAT_PROFILE;
+let flag: string | undefined;
+try {
+  flag = proc?.env?.VARMAT_PROFILE;
+} catch {
+  flag = undefined; // Deno without env permission (a permission-less worker): no profile, not a failure
+}
 if (flag !== undefined && flag !== '' && flag !== '0') {
   profiling.on = true;
+  profiling.shapes = flag === 'shapes';
   startedAt = performance.now();
   proc?.on?.('exit', () => proc.stderr?.write(`\nvarmat profile (VARMAT_PROFILE=1)\n${profileReport()}`));
 }

@@ -61,7 +61,7 @@ function check(be: WasmBackend, label: string, inputs: Input[], run: (b: Backend
       const { rel, problem } = compare(got, want);
       expect(problem, name).toBeUndefined();
       expect(rel, name).toBeLessThan(tol);
-      const key = `${label.split(' ')[0]} (${be.variant})`;
+      const key = `${label.split(' ')[0]} (${be.variant}${be.threads > 1 ? `, ${be.threads} threads` : ''})`;
       worst.set(key, Math.max(worst.get(key) ?? 0, rel));
     }
   }
@@ -102,22 +102,30 @@ function withSpecials(n: number, seed: number): Float32Array {
   return v;
 }
 
-const variants: WasmVariant[] = ['relaxed', 'simd', 'scalar'];
+// Each build single-threaded, and the SIMD builds again with two threads over a shared memory
+// (every matmul split over the threads, however small: minParallelFlops 0).
+const variants: [WasmVariant, number][] = [['relaxed', 1], ['simd', 1], ['scalar', 1], ['relaxed', 2], ['simd', 2]];
 
-describe.each(variants)('wasm backend (%s build) vs reference', (variant) => {
+describe.each(variants)('wasm backend (%s build, %i thread(s)) vs reference', (variant, threads) => {
   let be: WasmBackend;
   let available = true;
 
   beforeAll(async () => {
-    be = await createWasmBackend(
-      variant === 'scalar' ? { simd: false } : variant === 'simd' ? { relaxedSimd: false } : {},
-    );
-    available = be.variant === variant;
+    be = await createWasmBackend({
+      ...(variant === 'scalar' ? { simd: false } : variant === 'simd' ? { relaxedSimd: false } : {}),
+      threads, minParallelFlops: 0,
+    });
+    available = be.variant === variant && be.threads === threads;
+    // CI's Node has worker_threads and SharedArrayBuffer: the threaded variants must run there.
+    if (process.env.CI && threads > 1 && be.threads !== threads) throw new Error(`CI: threads unavailable: ${be.describe()}`);
   });
+
+  afterAll(() => be?.destroy());
 
   it('instantiates the requested build', (ctx) => {
     if (!available) ctx.skip();
     expect(be.variant).toBe(variant);
+    expect(be.threads).toBe(threads);
     expect(be.name).toBe('wasm');
     expect(be.supports('float32')).toBe(true);
     expect(be.supports('int32')).toBe(true);
@@ -487,7 +495,8 @@ describe('wasm backend memory', () => {
       expect(e).toBeInstanceOf(VarmatError);
       expect((e as VarmatError).code).toBe('DTYPE');
     }
-    await expect(createWasmBackend({ simd: true, threads: 2 } as unknown as { simd: boolean })).rejects.toThrow(/threads/);
+    await expect(createWasmBackend({ simd: true, threads: 0 })).rejects.toThrow(/threads/);
+    await expect(createWasmBackend({ simd: true, lanes: 2 } as unknown as { simd: boolean })).rejects.toThrow(/lanes/);
     const h = be.upload(new Float32Array([1, 2]), 'float32');
     be.release(h);
     expect(() => be.release(h)).toThrow(VarmatError);

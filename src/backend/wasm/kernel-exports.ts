@@ -11,6 +11,10 @@ export interface KernelExports {
     a: number, b: number, c: number, batch: number, m: number, n: number, k: number,
     transA: number, transB: number, strideA: number, strideB: number, scratch: number,
   ): void;
+  matmulChunk(
+    a: number, b: number, c: number, m: number, n: number, k: number, transA: number, transB: number,
+    strideA: number, strideB: number, scratch: number, splits: number, byCols: number, chunk: number,
+  ): void;
   convScratchBytes(params: number): number;
   conv2d(x: number, w: number, y: number, params: number, scratch: number): void;
   conv2dGradInput(dy: number, w: number, dx: number, params: number, scratch: number): void;

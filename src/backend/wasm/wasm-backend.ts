@@ -14,7 +14,8 @@ import { SizeClassAllocator, type AllocatorStats } from './allocator.js';
 import { decodeBase64 } from './base64.js';
 import { hasRelaxedSimd, hasWasmSimd } from './features.js';
 import { ARGS_BYTES, type KernelExports } from './kernel-exports.js';
-import { relaxedWasm, scalarWasm, simdWasm } from './kernels.generated.js';
+import { relaxedThreadsWasm, relaxedWasm, scalarWasm, simdThreadsWasm, simdWasm } from './kernels.generated.js';
+import { ThreadPool, threadsUnavailableReason } from './thread-pool.js';
 import { BINARY_CODE, REDUCE_CODE, UNARY_CODE } from './op-codes.js';
 import { collapseAxes, reductionGroups } from './strided-layout.js';
 
@@ -30,6 +31,22 @@ export interface WasmBackendOptions {
   simd?: boolean;
   /** Relaxed SIMD (fused multiply-add); `false` keeps the plain SIMD build. */
   relaxedSimd?: boolean;
+  /**
+   * Threads for the large kernels (matmul): the calling thread plus `threads - 1` workers
+   * (worker_threads in Node; Web Workers in browsers and Deno, where the page is cross-origin
+   * isolated) over one shared memory. Default 1, or the environment variable VARMAT_WASM_THREADS
+   * in Node. Where threads cannot run (no SharedArrayBuffer, no SIMD, not isolated) the backend is
+   * single-threaded and `describe()` says why.
+   */
+  threads?: number;
+  /** Smallest matmul (in FLOPs, 2 m n k per batch entry) that is split over threads (default 1e6). */
+  minParallelFlops?: number;
+}
+
+function defaultThreads(): number {
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.VARMAT_WASM_THREADS;
+  const n = env === undefined ? 1 : Number(env);
+  return Number.isInteger(n) && n >= 1 ? n : 1;
 }
 
 /** Wasm storage: a block of linear memory. */
@@ -50,9 +67,17 @@ const EMPTY_PTR = 0;
  */
 export async function createWasmBackend(options: WasmBackendOptions = {}): Promise<WasmBackend> {
   for (const key of Object.keys(options)) {
-    if (key !== 'simd' && key !== 'relaxedSimd') {
-      fail('OPTION', 'createWasmBackend', 'options', "only 'simd', 'relaxedSimd'", `unknown option '${key}'`);
+    if (key !== 'simd' && key !== 'relaxedSimd' && key !== 'threads' && key !== 'minParallelFlops') {
+      fail('OPTION', 'createWasmBackend', 'options', "only 'simd', 'relaxedSimd', 'threads', 'minParallelFlops'", `unknown option '${key}'`);
     }
+  }
+  const threads = options.threads ?? defaultThreads();
+  if (!(Number.isInteger(threads) && threads >= 1 && threads <= 256)) {
+    fail('OPTION', 'createWasmBackend', 'options.threads', 'an integer from 1 to 256', threads);
+  }
+  const minParallelFlops = options.minParallelFlops ?? 1e6;
+  if (!(typeof minParallelFlops === 'number' && minParallelFlops >= 0)) {
+    fail('OPTION', 'createWasmBackend', 'options.minParallelFlops', 'a number >= 0', minParallelFlops);
   }
   const simd = options.simd !== false && hasWasmSimd();
   if (options.simd === true && !simd) {
@@ -63,6 +88,23 @@ export async function createWasmBackend(options: WasmBackendOptions = {}): Promi
     fail('BACKEND', 'createWasmBackend', 'options.relaxedSimd', 'a runtime with relaxed SIMD', 'no relaxed SIMD support');
   }
   const variant: WasmVariant = relaxed ? 'relaxed' : simd ? 'simd' : 'scalar';
+  let threadNote = 'single-threaded';
+  if (threads > 1) {
+    const reason = threadsUnavailableReason() ?? (simd ? null : 'no SIMD build with threads');
+    if (reason === null) {
+      try {
+        const module = await WebAssembly.compile(decodeBase64(relaxed ? relaxedThreadsWasm : simdThreadsWasm));
+        const memory = new WebAssembly.Memory({ initial: 16, maximum: 65536, shared: true });
+        const instance = await WebAssembly.instantiate(module, { env: { memory } });
+        const pool = await ThreadPool.create(threads, module, memory);
+        return new WasmBackend(instance.exports as unknown as KernelExports, variant, { pool, minParallelFlops, memory });
+      } catch (e) {
+        threadNote = `single-threaded (threads failed: ${(e as Error).message})`;
+      }
+    } else {
+      threadNote = `single-threaded (${threads} threads asked: ${reason})`;
+    }
+  }
   const bytes = decodeBase64(variant === 'relaxed' ? relaxedWasm : variant === 'simd' ? simdWasm : scalarWasm);
   let instance: WebAssembly.Instance;
   try {
@@ -70,7 +112,7 @@ export async function createWasmBackend(options: WasmBackendOptions = {}): Promi
   } catch (e) {
     throw new VarmatError('BACKEND', 'createWasmBackend', `could not instantiate the ${variant} kernels: ${String(e)}`);
   }
-  return new WasmBackend(instance.exports as unknown as KernelExports, variant);
+  return new WasmBackend(instance.exports as unknown as KernelExports, variant, { threadNote });
 }
 
 /**
@@ -90,12 +132,21 @@ export class WasmBackend implements Backend {
   private viewBuffer: ArrayBufferLike | undefined;
   private f32view = new Float32Array(0);
   private i32view = new Int32Array(0);
+  private pool: ThreadPool | null;
+  private readonly minParallelFlops: number;
+  private readonly threadNote: string;
 
   /** Use `createWasmBackend`; this wraps an instantiated kernels module. */
-  constructor(kernels: KernelExports, variant: WasmVariant) {
+  constructor(
+    kernels: KernelExports, variant: WasmVariant,
+    threading: { pool?: ThreadPool; minParallelFlops?: number; memory?: WebAssembly.Memory; threadNote?: string } = {},
+  ) {
     this.k = kernels;
     this.variant = variant;
-    this.memory = kernels.memory;
+    this.memory = threading.memory ?? kernels.memory;
+    this.pool = threading.pool ?? null;
+    this.minParallelFlops = threading.minParallelFlops ?? 1e6;
+    this.threadNote = this.pool ? `${this.pool.threads} threads over shared memory` : threading.threadNote ?? 'single-threaded';
     this.args = kernels.argsPtr();
     this.alloc = new SizeClassAllocator(this.memory, kernels.heapBase());
   }
@@ -105,7 +156,18 @@ export class WasmBackend implements Backend {
       ? '128-bit SIMD with relaxed fused multiply-add'
       : this.variant === 'simd' ? '128-bit SIMD' : 'scalar (no SIMD)';
     const heap = (this.memory.buffer.byteLength / 2 ** 20).toFixed(1);
-    return `wasm (AssemblyScript, ${build}, single-threaded; float32 and int32; heap ${heap} MiB)`;
+    return `wasm (AssemblyScript, ${build}, ${this.threadNote}; float32 and int32; heap ${heap} MiB)`;
+  }
+
+  /** Threads the large kernels run on (1: single-threaded). */
+  get threads(): number {
+    return this.pool?.threads ?? 1;
+  }
+
+  /** Stops the worker threads, if any (the backend stays usable, single-threaded). */
+  destroy(): void {
+    this.pool?.close();
+    this.pool = null;
   }
 
   supports(dtype: DType): boolean {
@@ -468,6 +530,10 @@ export class WasmBackend implements Backend {
     }
     const out = this.newData('matmul', 'float32', p.batch * p.m * p.n);
     if (out.size === 0) return out;
+    if (this.pool !== null && p.k > 0 && 2 * p.batch * p.m * p.n * p.k >= this.minParallelFlops) {
+      this.matmulThreaded(this.pool, ad, bd, out, p);
+      return out;
+    }
     this.withScratch(this.k.gemmScratchBytes(p.m, p.n, p.k) >>> 0, (scratch) => {
       this.k.matmul(
         ad.ptr, bd.ptr, out.ptr, p.batch, p.m, p.n, p.k, p.transA ? 1 : 0, p.transB ? 1 : 0,
@@ -475,6 +541,35 @@ export class WasmBackend implements Backend {
       );
     });
     return out;
+  }
+
+  /**
+   * Matmul over the thread pool: about four chunks per thread, whole batch entries when there are
+   * enough, else each entry split into row panels (m >= n) or column panels.
+   */
+  private matmulThreaded(pool: ThreadPool, ad: WasmData, bd: WasmData, out: WasmData, p: MatmulParams): void {
+    const target = 4 * pool.threads;
+    let splits = 1;
+    let byCols = 0;
+    if (p.batch < target) {
+      byCols = p.m >= p.n ? 0 : 1;
+      const panels = byCols ? Math.ceil(p.n / 8) : Math.ceil(p.m / 4);
+      splits = Math.max(1, Math.min(panels, Math.ceil(target / p.batch)));
+    }
+    const chunks = p.batch * splits;
+    const each = Math.ceil(((this.k.gemmScratchBytes(p.m, p.n, p.k) >>> 0) + 64) / 64) * 64;
+    const args = [
+      ad.ptr, bd.ptr, out.ptr, p.m, p.n, p.k, p.transA ? 1 : 0, p.transB ? 1 : 0,
+      p.batchedA ? p.m * p.k : 0, p.batchedB ? p.k * p.n : 0, splits, byCols,
+    ];
+    this.withScratch(each * pool.threads, (scratch) => {
+      pool.run(chunks, args, scratch, each, (chunk, s) => {
+        this.k.matmulChunk(
+          ad.ptr, bd.ptr, out.ptr, p.m, p.n, p.k, p.transA ? 1 : 0, p.transB ? 1 : 0,
+          p.batchedA ? p.m * p.k : 0, p.batchedB ? p.k * p.n : 0, s, splits, byCols, chunk,
+        );
+      });
+    });
   }
 
   private convArgs(p: Conv2dParams): number {

@@ -1,0 +1,208 @@
+/**
+ * Worker threads for the WebAssembly kernels: each worker instantiates the same kernels module on
+ * the one shared `WebAssembly.Memory`, then sleeps on a control block (a SharedArrayBuffer) until
+ * the main thread posts a job. A job is a number of independent chunks (parts of one kernel call
+ * that write disjoint outputs); the main thread and the workers take chunks from a shared counter
+ * until none are left, so a worker that wakes late (a busy machine) only means the main thread
+ * does more of them. The call returns when every chunk is done and no worker is inside the job.
+ *
+ * Node: `worker_threads`. Browsers and Deno: module Web Workers from a Blob URL; a page must be
+ * cross-origin isolated for SharedArrayBuffer. On a browser's main thread, where Atomics.wait is
+ * not allowed, the main thread spins while it waits for the last chunks.
+ */
+
+import { VarmatError } from '../../errors.js';
+
+// Slots of the control block (Int32Array).
+const GEN = 0;       // job generation; workers sleep on it
+const OPEN = 1;      // 1 while the current job's arguments and counters are valid
+const NEXT = 2;      // next chunk to take
+const DONE = 3;      // chunks finished
+const ACTIVE = 4;    // workers inside the job
+const CHUNKS = 5;    // chunks of the current job
+const STOP = 6;      // 1: workers exit
+const KERNEL = 7;    // which kernel (0: matmulChunk)
+const SCRATCH = 8;   // scratch base (bytes, as u32) ...
+const SCRATCH_BYTES = 9; // ... and bytes per participant
+const ARGS = 16;     // kernel arguments (i32; pointers as u32 bits)
+const SLOTS = 64;
+
+/** Kernel ids understood by the workers. */
+export const KERNEL_MATMUL_CHUNK = 0;
+
+/** The worker's code, as source: the same text runs in Node (eval) and as a module Web Worker. */
+const WORKER_SOURCE = `
+const GEN = ${GEN}, OPEN = ${OPEN}, NEXT = ${NEXT}, DONE = ${DONE}, ACTIVE = ${ACTIVE}, CHUNKS = ${CHUNKS};
+const STOP = ${STOP}, KERNEL = ${KERNEL}, SCRATCH = ${SCRATCH}, SCRATCH_BYTES = ${SCRATCH_BYTES}, ARGS = ${ARGS};
+function serve(data, post) {
+  const k = new WebAssembly.Instance(data.module, { env: { memory: data.memory } }).exports;
+  const c = new Int32Array(data.control);
+  const me = data.index;
+  post('ready');
+  let gen = Atomics.load(c, GEN);
+  for (;;) {
+    Atomics.wait(c, GEN, gen);
+    gen = Atomics.load(c, GEN);
+    if (Atomics.load(c, STOP) === 1) return;
+    Atomics.add(c, ACTIVE, 1);
+    if (Atomics.load(c, OPEN) === 1) {
+      const chunks = Atomics.load(c, CHUNKS);
+      const scratch = (Atomics.load(c, SCRATCH) >>> 0) + me * (Atomics.load(c, SCRATCH_BYTES) >>> 0);
+      const a = [];
+      for (let i = 0; i < 13; i++) a.push(Atomics.load(c, ARGS + i));
+      for (;;) {
+        const i = Atomics.add(c, NEXT, 1);
+        if (i >= chunks) break;
+        k.matmulChunk(a[0] >>> 0, a[1] >>> 0, a[2] >>> 0, a[3], a[4], a[5], a[6], a[7], a[8], a[9], scratch, a[10], a[11], i);
+        if (Atomics.add(c, DONE, 1) + 1 === chunks) Atomics.notify(c, DONE);
+      }
+    }
+    if (Atomics.sub(c, ACTIVE, 1) === 1) Atomics.notify(c, ACTIVE);
+  }
+}
+if (typeof require === 'function') {
+  const { parentPort } = require('node:worker_threads');
+  parentPort.once('message', (data) => serve(data, (m) => parentPort.postMessage(m)));
+} else {
+  self.onmessage = (e) => serve(e.data, (m) => self.postMessage(m));
+}
+`;
+
+interface AnyWorker {
+  terminate(): unknown;
+}
+
+/** Why threads cannot run in this runtime, or null when they can. */
+export function threadsUnavailableReason(): string | null {
+  if (typeof SharedArrayBuffer !== 'function' || typeof Atomics !== 'object') return 'no SharedArrayBuffer/Atomics';
+  const g = globalThis as { crossOriginIsolated?: boolean; process?: { versions?: { node?: string } }; Worker?: unknown };
+  const node = g.process?.versions?.node !== undefined;
+  if (!node && typeof g.Worker !== 'function') return 'no Web Workers';
+  if (!node && g.crossOriginIsolated === false) return 'the page is not cross-origin isolated';
+  return null;
+}
+
+/** A pool of `threads - 1` workers plus the calling thread, over one shared kernels memory. */
+export class ThreadPool {
+  readonly threads: number;
+  private readonly control: Int32Array;
+  private readonly workers: AnyWorker[];
+  private readonly canBlock: boolean;
+  private closed = false;
+
+  private constructor(threads: number, control: Int32Array, workers: AnyWorker[]) {
+    this.threads = threads;
+    this.control = control;
+    this.workers = workers;
+    let canBlock = true;
+    try {
+      Atomics.wait(control, STOP, 1, 0);
+    } catch {
+      canBlock = false;
+    }
+    this.canBlock = canBlock;
+  }
+
+  /** Starts `threads - 1` workers, each with an instance of `module` on `memory`. */
+  static async create(threads: number, module: WebAssembly.Module, memory: WebAssembly.Memory): Promise<ThreadPool> {
+    const control = new Int32Array(new SharedArrayBuffer(SLOTS * 4));
+    const workers: AnyWorker[] = [];
+    const ready: Promise<void>[] = [];
+    const g = globalThis as { process?: { versions?: { node?: string } }; Worker?: new (url: string, o?: { type: string }) => AnyWorker & { postMessage(m: unknown): void; onmessage: ((e: { data: unknown }) => void) | null; onerror: ((e: unknown) => void) | null } };
+    const node = g.process?.versions?.node !== undefined;
+    type NodeWorker = AnyWorker & { postMessage(m: unknown): void; once(e: string, f: (m: unknown) => void): void; unref(): void };
+    let NodeWorkerClass: (new (src: string, o: { eval: boolean }) => NodeWorker) | null = null;
+    if (node) {
+      const name = 'node:worker_threads';
+      NodeWorkerClass = ((await import(/* @vite-ignore */ name)) as { Worker: new (src: string, o: { eval: boolean }) => NodeWorker }).Worker;
+    }
+    let url: string | null = null;
+    try {
+      for (let i = 1; i < threads; i++) {
+        const data = { module, memory, control: control.buffer, index: i };
+        if (NodeWorkerClass) {
+          const w = new NodeWorkerClass(WORKER_SOURCE, { eval: true });
+          w.unref();
+          workers.push(w);
+          ready.push(new Promise((resolve, reject) => {
+            w.once('message', () => resolve());
+            w.once('error', (e) => reject(e as Error));
+          }));
+          w.postMessage(data);
+        } else {
+          url ??= URL.createObjectURL(new Blob([WORKER_SOURCE], { type: 'text/javascript' }));
+          const w = new g.Worker!(url, { type: 'module' });
+          workers.push(w);
+          ready.push(new Promise((resolve, reject) => {
+            w.onmessage = () => resolve();
+            w.onerror = (e) => reject(new Error(String((e as { message?: string }).message ?? e)));
+          }));
+          w.postMessage(data);
+        }
+      }
+      await Promise.all(ready);
+    } catch (e) {
+      for (const w of workers) w.terminate();
+      throw new VarmatError('BACKEND', 'createWasmBackend', `could not start ${threads - 1} worker thread(s): ${String(e)}`);
+    } finally {
+      if (url) URL.revokeObjectURL(url);
+    }
+    return new ThreadPool(threads, control, workers);
+  }
+
+  /**
+   * Runs `chunks` chunks of kernel `kernel` with `args` on all threads; participant p (0 = this
+   * thread) uses the scratch at `scratch + p * scratchBytes`. `runChunk` runs one chunk here.
+   */
+  run(chunks: number, args: readonly number[], scratch: number, scratchBytes: number, runChunk: (chunk: number, scratch: number) => void): void {
+    const c = this.control;
+    Atomics.store(c, KERNEL, KERNEL_MATMUL_CHUNK);
+    for (let i = 0; i < args.length; i++) Atomics.store(c, ARGS + i, args[i]! | 0);
+    Atomics.store(c, SCRATCH, scratch | 0);
+    Atomics.store(c, SCRATCH_BYTES, scratchBytes | 0);
+    Atomics.store(c, CHUNKS, chunks);
+    Atomics.store(c, DONE, 0);
+    Atomics.store(c, NEXT, 0);
+    Atomics.store(c, OPEN, 1);
+    Atomics.add(c, GEN, 1);
+    Atomics.notify(c, GEN);
+    try {
+      for (;;) {
+        const i = Atomics.add(c, NEXT, 1);
+        if (i >= chunks) break;
+        try {
+          runChunk(i, scratch);
+        } finally {
+          Atomics.add(c, DONE, 1);
+        }
+      }
+    } finally {
+      // After a failure here, chunks nobody took are counted as done (the call throws anyway).
+      const taken = Atomics.exchange(c, NEXT, chunks);
+      if (taken < chunks) Atomics.add(c, DONE, chunks - taken);
+      // Wait for the chunks that workers hold, then for every worker to leave the job.
+      this.waitFor(DONE, (v) => v >= chunks);
+      Atomics.store(c, OPEN, 0);
+      this.waitFor(ACTIVE, (v) => v === 0);
+    }
+  }
+
+  private waitFor(slot: number, ok: (value: number) => boolean): void {
+    const c = this.control;
+    for (;;) {
+      const v = Atomics.load(c, slot);
+      if (ok(v)) return;
+      if (this.canBlock) Atomics.wait(c, slot, v, 10);
+    }
+  }
+
+  /** Stops the workers. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    Atomics.store(this.control, STOP, 1);
+    Atomics.add(this.control, GEN, 1);
+    Atomics.notify(this.control, GEN);
+    for (const w of this.workers) w.terminate();
+  }
+}
