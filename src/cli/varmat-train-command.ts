@@ -33,6 +33,9 @@ const USAGE = `usage: varmat train --at varmat|avg --data NAME --out DIR [option
   --aggregate sum|max|softmax  how V is combined over modalities (default sum) ; --temperature T (softmax, default 1)
   --probe gradient|dual    V = ||g||_2 (default) or r_m ||g||_2
   --hidden-extra-gradient  add the authors' accidental CE at the attack start point (fusion + head only; off by default)
+  --budget equal|vulnerability  split the training budget 1/K (default, faithful) or W_m = mean V_m / sum_k mean V_k
+  --space latent|input     probe and attack the encoder's latents (default, faithful) or the raw inputs (input-space
+                           VARMAT: the penalty then trains the encoder too) ; --input-range LO,HI clips adversarial inputs
   --ep-gamma X             FGSM-EP step in radii (default 1) ; --pco-gamma X (default 2) ; --mep-mu X (default 0.3)
   --eval-eps X --eval-steps N   validation/test PGD (default 0.2, 10)
   --eval-batch-size N      default 100
@@ -75,6 +78,9 @@ export function parseVarmatTrainArgs(args: readonly string[]): VarmatTrainArgs {
   let aggregate: 'sum' | 'max' | 'softmax' = 'sum';
   let probeForm: 'gradient' | 'dual' = 'gradient';
   let hidden = false;
+  let budget: 'equal' | 'vulnerability' = 'equal';
+  let space: 'latent' | 'input' = 'latent';
+  let ranges: [number, number] | undefined;
   let init: string | null = null;
   for (const cursor = { i: 0 }; cursor.i < args.length; cursor.i++) {
     const flag = args[cursor.i];
@@ -113,6 +119,25 @@ export function parseVarmatTrainArgs(args: readonly string[]): VarmatTrainArgs {
         break;
       }
       case '--hidden-extra-gradient': hidden = true; break;
+      case '--budget': {
+        const v = value();
+        if (v !== 'equal' && v !== 'vulnerability') bad(flag, "'equal' or 'vulnerability'", v);
+        budget = v;
+        break;
+      }
+      case '--space': {
+        const v = value();
+        if (v !== 'latent' && v !== 'input') bad(flag, "'latent' or 'input'", v);
+        space = v;
+        break;
+      }
+      case '--input-range': {
+        const v = value();
+        const [lo, hi] = v.split(',').map(Number);
+        if (v.split(',').length !== 2 || !Number.isFinite(lo) || !Number.isFinite(hi) || !(lo < hi)) bad(flag, 'LO,HI with LO < HI (e.g. 0,1)', v);
+        ranges = [lo, hi];
+        break;
+      }
       case '--ep-gamma': r.epGamma = num(); break;
       case '--pco-gamma': r.pcoGamma = num(); break;
       case '--mep-mu': r.mepMu = num(); break;
@@ -124,9 +149,13 @@ export function parseVarmatTrainArgs(args: readonly string[]): VarmatTrainArgs {
     }
   }
   if (at === undefined) bad('--at', "'varmat' or 'avg'", undefined);
+  if (ranges !== undefined && space !== 'input') bad('--input-range', "--space input (latents have no valid range)", `--space ${space}`);
+  if (space === 'input' && hidden) bad('--hidden-extra-gradient', "--space latent (it reproduces an artifact of the authors' latent code)", '--space input');
+  if (space === 'input' && probeForm !== 'gradient') bad('--probe', "gradient with --space input", probeForm);
   return {
     base: parseTrainArgs(rest), attack, eps: r.eps,
-    step: { at, alpha: r.alpha, aggregate, temperature: r.temperature, probeForm, eps: r.eps, hiddenExtraGradient: hidden },
+    step: { at, alpha: r.alpha, aggregate, temperature: r.temperature, probeForm, eps: r.eps, hiddenExtraGradient: hidden,
+      ...(budget !== 'equal' ? { budget } : {}), ...(space !== 'latent' ? { space } : {}), ...(ranges ? { ranges } : {}) },
     epGamma: r.epGamma, pcoGamma: r.pcoGamma, mepMu: r.mepMu, evalEps: r.evalEps, evalSteps: r.evalSteps, evalBatchSize: r.evalBatchSize, init,
   };
 }
