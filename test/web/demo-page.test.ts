@@ -114,6 +114,30 @@ describe.skipIf(!!missing)(`the demo page in headless Chromium${missing ? ` (ski
         timings.push(`${a.settings.space} attack ${after.timings.attackMs.toFixed(1)} ms`);
         if (a.settings.space === 'input') await page.screenshot({ path: join(ARTIFACTS, `demo-${backend}.png`), fullPage: true });
       }
+      // Switching the backend (WebGPU -> WebAssembly) or the sample in the page keeps the numbers right.
+      if (backend === 'webgpu') {
+        // Training runs on a WebAssembly copy; the trained weights come back to the WebGPU model.
+        await page.fill('#steps', '1');
+        await page.click('#train');
+        await page.waitForFunction(() => window.__varmat.training.length === 1 && document.body.dataset.status !== 'busy', undefined, { timeout: 60_000 });
+        const trained = await settled(page);
+        expect(trained.status, trained.message).toBe('ready');
+        expect(trained.backend).toBe('webgpu');
+        expect(trained.weights).toMatch(/after 1 training step$/);
+        expect(trained.clean!.logits).not.toEqual(snap.clean!.logits);
+        await page.click('#reset');
+        await page.waitForFunction(() => window.__varmat.training.length === 0 && document.body.dataset.status === 'ready', undefined, { timeout: 60_000 });
+        expectClose((await settled(page)).clean!.logits, clean.logits, 1e-4, 'webgpu logits after reset');
+        await page.selectOption('#backend', 'wasm');
+        await page.waitForFunction(() => window.__varmat.backend === 'wasm' && document.body.dataset.status === 'ready', undefined, { timeout: 60_000 });
+      } else {
+        await page.selectOption('#sample', '7');
+        await page.waitForFunction(() => window.__varmat.sample?.index === 7 && document.body.dataset.status === 'ready', undefined, { timeout: 60_000 });
+      }
+      const switched = await settled(page);
+      const index = switched.sample!.index;
+      expectClose(switched.clean!.logits, (await cleanVerdict(shipped.model, shipped.samples, index)).logits, 1e-4, `${switched.backend} sample ${index} after switching`);
+      expect(switched.attack).toBeNull();
       console.log(`demo page on ${backend} (${snap.backendDescription}): ${timings.join(', ')}`);
       expect(errors).toEqual([]);
     } finally {

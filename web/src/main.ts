@@ -177,7 +177,8 @@ async function runAttack(): Promise<void> {
 function showTimings(): void {
   const t = snap.timings;
   const steps = t.stepMs.length ? `, training step ${(t.stepMs.reduce((a, b) => a + b, 0) / t.stepMs.length).toFixed(0)} ms (mean of ${t.stepMs.length})` : '';
-  $('timings').textContent = `page ready in ${t.loadMs.toFixed(0)} ms; prediction + probe ${t.predictMs.toFixed(1)} ms; attack ${t.attackMs.toFixed(1)} ms${steps} on ${snap.backend}`;
+  const attackPart = snap.attack ? `; attack ${t.attackMs.toFixed(1)} ms` : '';
+  $('timings').textContent = `page ready in ${t.loadMs.toFixed(0)} ms; prediction + probe ${t.predictMs.toFixed(1)} ms${attackPart}${steps} on ${snap.backend}`;
 }
 
 function chartTraining(): void {
@@ -209,7 +210,7 @@ async function runTraining(): Promise<void> {
     $('train-last').textContent = `step ${r.step} (${r.method}): loss ${r.loss.toFixed(4)} = CE ${r.ce.toFixed(4)} + penalty ${r.penalty.toFixed(4)}, robust accuracy ${(100 * r.robustAccuracy).toFixed(1)}%`;
     await new Promise((resolve) => setTimeout(resolve, 0)); // let the page paint
   }
-  useWeights(await trainer.weights(), `the demo weights after ${trainer.taken} training steps`);
+  useWeights(await trainer.weights(), `the demo weights after ${trainer.taken} training step${trainer.taken === 1 ? '' : 's'}`);
   await runPrediction();
 }
 
