@@ -23,7 +23,7 @@
 //
 //   npx tsx bench/step.ts [--out FILE.md] [--batch 40] [--samples 7] [--calls 3] [--only varmat,avg]
 //                         [--no-peer] [--no-reference] [--python /usr/bin/python3] [--torch-threads 1]
-//                         [--threads N]   (wasm worker threads, 1 = the single-threaded path)
+//                         [--threads 1,2]   (wasm threads per varmat contender; 1 = the single-threaded path)
 
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -55,7 +55,7 @@ const outFile = args.includes('--out') ? flag('--out', '') : null;
 const batch = Number(flag('--batch', '40'));
 const samples = Number(flag('--samples', '7'));
 const callsPerSample = Number(flag('--calls', '3'));
-const threads = Number(flag('--threads', '1'));
+const threadCounts = flag('--threads', '1').split(',').map(Number);
 const WORKLOADS = ['varmat', 'avg', 'clean', 'pgd10'] as const;
 type WorkloadName = (typeof WORKLOADS)[number];
 const only = flag('--only', WORKLOADS.join(',')).split(',') as WorkloadName[];
@@ -197,30 +197,39 @@ async function peerData(side: VarmatSide): Promise<string> {
 
 // ---- run -----------------------------------------------------------------------------------------
 
-let wasm: WasmBackend;
-if (threads > 1) {
-  const mod = await import('../src/backend/wasm/wasm-backend.js') as { createWasmBackend: (o: Record<string, unknown>) => Promise<WasmBackend> };
-  wasm = await mod.createWasmBackend({ threads });
-} else {
-  wasm = await createWasmBackend();
+// One varmat contender per thread count (`--threads 1,2` times both, interleaved). Each has its own
+// backend; the engine's 'wasm' name points at the contender that runs (ops that make new tensors,
+// such as the token builder, place them on the registered backend).
+interface Contender { label: string; backend: WasmBackend; side: VarmatSide }
+const contenders: Contender[] = [];
+for (const t of threadCounts) {
+  const backend = await createWasmBackend({ threads: t });
+  vm.registerBackend(backend);
+  contenders.push({ label: backend.threads > 1 ? `varmat wasm ${backend.threads} threads` : 'varmat wasm', backend, side: varmatSide('wasm') });
 }
-vm.registerBackend(wasm);
+const use = (c: Contender): void => {
+  vm.registerBackend(c.backend);
+  vm.setBackend('wasm');
+};
 const profileWasOn = profiling.on;
 
 print(`# VARMAT training step, AV-MNIST Perceiver (${new Date().toISOString().slice(0, 10)})`);
 print();
 print(`Machine: ${describeMachine()}`);
-print(`varmat wasm: ${wasm.describe()}`);
+for (const c of contenders) print(`${c.label}: ${c.backend.describe().replace(/; heap .*\)$/, ')')}`);
 
-const side = varmatSide('wasm');
-for (const w of only) side.run[w]();   // warm-up (optimizing tier, allocator size classes)
+for (const c of contenders) {
+  use(c);
+  for (const w of only) c.side.run[w]();   // warm-up (optimizing tier, allocator size classes)
+}
 
 const python = args.includes('--no-peer') ? null : findPython();
 let peer: Peer | null = null;
 let peerNote = args.includes('--no-peer') ? 'not run (--no-peer)' : 'not run: no python3 here imports torch (apt-get install python3-torch libopenblas0-pthread)';
 let dataFile: string | null = null;
 if (python) {
-  dataFile = await peerData(side);
+  use(contenders[0]!);
+  dataFile = await peerData(contenders[0]!.side);
   try {
     peer = await startPeer(python, dataFile);
     peerNote = `PyTorch ${peer.info.torch} (${python}), ${peer.info.threads} thread(s), BLAS_INFO=${peer.info.config}, BLAS library mapped: ${peer.info.blas.join(', ') || 'none found'}`;
@@ -231,53 +240,65 @@ if (python) {
 print(`PyTorch peer: ${peerNote}`);
 print();
 
-// Interleaved samples: for each sample, each workload on varmat, then on the peer.
+// Interleaved samples: for each sample and workload, each varmat contender, then the peer.
 const times: Record<string, number[]> = {};
 let peerRss = 0;
-for (const w of only) {
-  if (peer) await peer.sample(w, 1);      // peer warm-up
-}
+const loadBefore = os.loadavg().map((l) => l.toFixed(2)).join(' ');
+if (peer) for (const w of only) await peer.sample(w, 1);      // peer warm-up
 for (let s = 0; s < samples; s++) {
   for (const w of only) {
-    const t0 = performance.now();
-    for (let c = 0; c < callsPerSample; c++) side.run[w]();
-    (times[`varmat ${w}`] ??= []).push((performance.now() - t0) / callsPerSample);
+    for (const c of contenders) {
+      use(c);
+      const t0 = performance.now();
+      for (let i = 0; i < callsPerSample; i++) c.side.run[w]();
+      (times[`${c.label}|${w}`] ??= []).push((performance.now() - t0) / callsPerSample);
+    }
     if (peer) {
       const r = await peer.sample(w, callsPerSample);
-      (times[`torch ${w}`] ??= []).push(r.ms);
+      (times[`PyTorch|${w}`] ??= []).push(r.ms);
       peerRss = Math.max(peerRss, r.maxrss_kib);
     }
   }
 }
-// FLOPs after the timing: the profiler's wrappers go on now (untimed), unless VARMAT_PROFILE put them on already.
-instrumentBackend(wasm);
-const flops: Partial<Record<WorkloadName, number>> = {};
-for (const w of only) flops[w] = countFlops(side.run[w]);
 const loadAfter = os.loadavg().map((l) => l.toFixed(2)).join(' ');
-const heapMiB = (wasm.describe().match(/heap ([\d.]+) MiB/) ?? [])[1] ?? '?';
+// FLOPs after the timing: the profiler's wrappers go on now (untimed), unless VARMAT_PROFILE put them on already.
+const first = contenders[0]!;
+use(first);
+instrumentBackend(first.backend);
+const flops: Partial<Record<WorkloadName, number>> = {};
+for (const w of only) flops[w] = countFlops(first.side.run[w]);
 
-print(`## Batch ${batch}, ${samples} interleaved samples of ${callsPerSample} calls, medians (load average after: ${loadAfter})`);
+print(`## Batch ${batch}, ${samples} interleaved samples of ${callsPerSample} calls each, medians in ms`);
 print();
-print(`| workload | varmat wasm ms | samples/s | GFLOP/s (matmul+conv) | ${peer ? 'PyTorch ms | varmat / PyTorch |' : ''}`);
-print(`|---|---|---|---|${peer ? '---|---|' : ''}`);
+print(`Load average (1, 5, 15 min) before the samples: ${loadBefore}; after: ${loadAfter}.`);
+print();
+const cols = [...contenders.map((c) => c.label), ...(peer ? ['PyTorch'] : [])];
+const ratioCols = peer ? contenders.map((c) => `${c.label} / PyTorch`) : [];
+const speedCols = contenders.length > 1 ? contenders.slice(1).map((c) => `${c.label}: speed-up`) : [];
+print(`| workload | GFLOP / call | ${cols.map((c) => `${c} ms`).join(' | ')} | ${[...ratioCols, ...speedCols].join(' | ')}${ratioCols.length + speedCols.length ? ' |' : ''} ${first.label} GFLOP/s | ${first.label} samples/s |`);
+print(`|---|---|${cols.map(() => '---|').join('')}${[...ratioCols, ...speedCols].map(() => '---|').join('')}---|---|`);
 for (const w of only) {
-  const v = median(times[`varmat ${w}`]!);
-  const gf = (flops[w] ?? 0) / v / 1e6;
-  let row = `| ${DESCRIPTION[w]} | ${v.toFixed(1)} | ${((1000 * batch) / v).toFixed(1)} | ${gf.toFixed(1)} (${((flops[w] ?? 0) / 1e9).toFixed(3)} GFLOP) |`;
-  if (peer) {
-    const p = median(times[`torch ${w}`]!);
-    row += ` ${p.toFixed(1)} | ${(v / p).toFixed(2)} |`;
-  }
-  print(row);
+  const med = (label: string): number => median(times[`${label}|${w}`]!);
+  const v0 = med(first.label);
+  const cells = cols.map((c) => med(c).toFixed(1));
+  const ratios = peer ? contenders.map((c) => (med(c.label) / med('PyTorch')).toFixed(2)) : [];
+  const speeds = contenders.slice(1).map((c) => `${(v0 / med(c.label)).toFixed(2)}x`);
+  const gf = (flops[w] ?? 0) / v0 / 1e6;
+  print(`| ${DESCRIPTION[w]} | ${((flops[w] ?? 0) / 1e9).toFixed(2)} | ${cells.join(' | ')} | ${[...ratios, ...speeds].join(' | ')}${ratios.length + speeds.length ? ' |' : ''} ${gf.toFixed(1)} | ${((1000 * batch) / v0).toFixed(1)} |`);
 }
 print();
-print(`Memory: varmat wasm linear memory ${heapMiB} MiB (high-water mark of tensors and scratch; the JS heap is not counted)`
+const heapMiB = (first.backend.describe().match(/heap ([\d.]+) MiB/) ?? [])[1] ?? '?';
+print(`Memory: varmat wasm linear memory ${heapMiB} MiB (${first.label}; high-water mark of tensors and scratch; the JS heap is not counted)`
   + `${peer ? `; PyTorch process peak RSS ${(peerRss / 1024).toFixed(0)} MiB (interpreter, torch and buffers)` : ''}.`);
-print('Ratio < 1: varmat is faster. Samples of every workload alternate between varmat and the peer, so a busy spell on the shared machine hits both.');
-print('Spread (min-max of the samples, ms): ' + Object.entries(times).map(([k, t]) => `${k} ${Math.min(...t).toFixed(0)}-${Math.max(...t).toFixed(0)}`).join('; '));
+print('GFLOP: matmul (and conv) FLOPs of one call, counted by the profiler. Ratio < 1: varmat is faster.');
+print('Spread (min-max of the samples, ms): ' + Object.entries(times).map(([k, t]) => `${k.replace('|', ' ')} ${Math.min(...t).toFixed(0)}-${Math.max(...t).toFixed(0)}`).join('; '));
 print();
 peer?.close();
-side.dispose();
+for (const c of contenders) {
+  use(c);
+  c.side.dispose();
+  c.backend.destroy();
+}
 if (dataFile) rmSync(dirname(dataFile), { recursive: true, force: true });
 
 // The reference backend, once, as a note (it is the oracle, plain loops, often float64).

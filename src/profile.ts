@@ -65,6 +65,8 @@ function labelAndFlops(method: string, args: unknown[]): [string, number] {
     case 'binary':
     case 'reduce':
       return [`${method}:${String(args[0])}`, 0];
+    case 'stridedCopy':
+      return [profiling.shapes ? `stridedCopy [${(args[1] as number[]).join('x')}] strides ${(args[2] as number[]).join(',')}` : method, 0];
     case 'argReduce':
       return [String(args[0]), 0];
     case 'matmul': {

@@ -103,7 +103,7 @@ function withSpecials(n: number, seed: number): Float32Array {
 }
 
 // Each build single-threaded, and the SIMD builds again with two threads over a shared memory
-// (every matmul split over the threads, however small: minParallelFlops 0).
+// (every kernel that can be split is split over the threads, however small).
 const variants: [WasmVariant, number][] = [['relaxed', 1], ['simd', 1], ['scalar', 1], ['relaxed', 2], ['simd', 2]];
 
 describe.each(variants)('wasm backend (%s build, %i thread(s)) vs reference', (variant, threads) => {
@@ -113,7 +113,7 @@ describe.each(variants)('wasm backend (%s build, %i thread(s)) vs reference', (v
   beforeAll(async () => {
     be = await createWasmBackend({
       ...(variant === 'scalar' ? { simd: false } : variant === 'simd' ? { relaxedSimd: false } : {}),
-      threads, minParallelFlops: 0,
+      threads, minParallelFlops: 0, minParallelElements: 0,
     });
     available = be.variant === variant && be.threads === threads;
     // CI's Node has worker_threads and SharedArrayBuffer: the threaded variants must run there.

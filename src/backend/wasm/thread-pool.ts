@@ -21,19 +21,105 @@ const DONE = 3;      // chunks finished
 const ACTIVE = 4;    // workers inside the job
 const CHUNKS = 5;    // chunks of the current job
 const STOP = 6;      // 1: workers exit
-const KERNEL = 7;    // which kernel (0: matmulChunk)
+const NARGS = 7;     // arguments of the current job
 const SCRATCH = 8;   // scratch base (bytes, as u32) ...
 const SCRATCH_BYTES = 9; // ... and bytes per participant
 const ARGS = 16;     // kernel arguments (i32; pointers as u32 bits)
 const SLOTS = 64;
 
-/** Kernel ids understood by the workers. */
-export const KERNEL_MATMUL_CHUNK = 0;
+/** Kinds of job (the first argument of a job). */
+export const JOB_MATMUL = 0;
+export const JOB_UNARY = 1;
+export const JOB_WALK = 2;
+export const JOB_ROWS = 3;
+export const JOB_REDUCE = 4;
+
+/** The kernels a chunk calls (a subset of KernelExports, loosely typed for the worker's sake). */
+type ChunkKernels = Record<string, (...args: number[]) => unknown>;
+
+/**
+ * Runs chunk `i` of the job described by `a` on the kernels `k`; `scratch` is this participant's
+ * scratch (bytes), `heap` an Int32Array over the kernels' memory. The chunk geometry is the same
+ * for every participant, so any thread may run any chunk. Self-contained (no outer references):
+ * its source also runs inside the workers.
+ *
+ *   JOB_MATMUL [0, a, b, c, m, n, k, transA, transB, strideA, strideB, splits, byCols]
+ *   JOB_UNARY  [1, op, x, out, n, per]                          elements [i per, (i + 1) per)
+ *   JOB_WALK   [2, which, op, x, y, out, rank, meta, per, offset]  rows of axis 0 of a collapsed
+ *              walk: which 0 = binary (meta: shape, stridesA, stridesB, scratch), 1 = stridedCopy
+ *              (meta: shape, strides, scratch; x offset `offset`); each chunk writes its own meta
+ *   JOB_ROWS   [3, which, x, out, rows, cols, per, gamma, beta, epsLo, epsHi, p]  rows: 0 softmax,
+ *              1 logSoftmax, 2 layerNorm (eps: the f64's two words), 3 rowNorms
+ *   JOB_REDUCE [4, op, x, out, outer, r, inner, per]            outer rows
+ */
+export function runChunk(k: ChunkKernels, a: ArrayLike<number>, i: number, scratch: number, heap: Int32Array): void {
+  switch (a[0]) {
+    case 0:
+      k.matmulChunk!((a[1]! >>> 0), (a[2]! >>> 0), (a[3]! >>> 0), a[4]!, a[5]!, a[6]!, a[7]!, a[8]!, a[9]!, a[10]!, scratch, a[11]!, a[12]!, i);
+      return;
+    case 1: {
+      const s = i * a[5]!;
+      const e = Math.min(a[4]!, s + a[5]!);
+      if (e > s) k.unary!(a[1]!, (a[2]! >>> 0) + 4 * s, (a[3]! >>> 0) + 4 * s, e - s);
+      return;
+    }
+    case 2: {
+      const which = a[1]!;
+      const rank = a[6]!;
+      const meta = (a[7]! >>> 0) >>> 2;
+      const rows = heap[meta]!;
+      const r0 = i * a[8]!;
+      const r1 = Math.min(rows, r0 + a[8]!);
+      if (r1 <= r0) return;
+      const blocks = which === 0 ? 4 : 3;
+      const mine = scratch >>> 2;
+      for (let j = 0; j < blocks * rank; j++) heap[mine + j] = j >= (blocks - 1) * rank ? 0 : heap[meta + j]!;
+      heap[mine] = r1 - r0;
+      let inner = 1;
+      for (let d = 1; d < rank; d++) inner *= heap[meta + d]!;
+      const out = (a[5]! >>> 0) + 4 * r0 * inner;
+      if (which === 0) {
+        k.binary!(a[2]!, (a[3]! >>> 0) + 4 * r0 * heap[meta + rank]!, (a[4]! >>> 0) + 4 * r0 * heap[meta + 2 * rank]!, out, rank, scratch);
+      } else {
+        k.stridedCopy!((a[3]! >>> 0), out, rank, scratch, a[9]! + r0 * heap[meta + rank]!);
+      }
+      return;
+    }
+    case 3: {
+      const r0 = i * a[6]!;
+      const r1 = Math.min(a[4]!, r0 + a[6]!);
+      if (r1 <= r0) return;
+      const cols = a[5]!;
+      const x = (a[2]! >>> 0) + 4 * r0 * cols;
+      const which = a[1]!;
+      if (which === 0) k.softmax!(x, (a[3]! >>> 0) + 4 * r0 * cols, r1 - r0, cols);
+      else if (which === 1) k.logSoftmax!(x, (a[3]! >>> 0) + 4 * r0 * cols, r1 - r0, cols);
+      else if (which === 2) {
+        const w = new Int32Array([a[9]!, a[10]!]);
+        const eps = new Float64Array(w.buffer)[0]!;
+        k.layerNorm!(x, (a[7]! >>> 0), (a[8]! >>> 0), (a[3]! >>> 0) + 4 * r0 * cols, r1 - r0, cols, eps);
+      } else k.rowNorms!(x, (a[3]! >>> 0) + 4 * r0, r1 - r0, cols, a[11]!);
+      return;
+    }
+    case 4: {
+      const o0 = i * a[7]!;
+      const o1 = Math.min(a[4]!, o0 + a[7]!);
+      if (o1 <= o0) return;
+      const r = a[5]!;
+      const inner = a[6]!;
+      k.reduce!(a[1]!, (a[2]! >>> 0) + 4 * o0 * r * inner, (a[3]! >>> 0) + 4 * o0 * inner, o1 - o0, r, inner);
+      return;
+    }
+    default:
+      throw new Error(`unknown job kind ${a[0]}`);
+  }
+}
 
 /** The worker's code, as source: the same text runs in Node (eval) and as a module Web Worker. */
 const WORKER_SOURCE = `
 const GEN = ${GEN}, OPEN = ${OPEN}, NEXT = ${NEXT}, DONE = ${DONE}, ACTIVE = ${ACTIVE}, CHUNKS = ${CHUNKS};
-const STOP = ${STOP}, KERNEL = ${KERNEL}, SCRATCH = ${SCRATCH}, SCRATCH_BYTES = ${SCRATCH_BYTES}, ARGS = ${ARGS};
+const STOP = ${STOP}, NARGS = ${NARGS}, SCRATCH = ${SCRATCH}, SCRATCH_BYTES = ${SCRATCH_BYTES}, ARGS = ${ARGS};
+const runChunk = ${runChunk.toString()};
 function serve(data, post) {
   const k = new WebAssembly.Instance(data.module, { env: { memory: data.memory } }).exports;
   const c = new Int32Array(data.control);
@@ -49,12 +135,17 @@ function serve(data, post) {
       const chunks = Atomics.load(c, CHUNKS);
       const scratch = (Atomics.load(c, SCRATCH) >>> 0) + me * (Atomics.load(c, SCRATCH_BYTES) >>> 0);
       const a = [];
-      for (let i = 0; i < 13; i++) a.push(Atomics.load(c, ARGS + i));
+      const n = Atomics.load(c, NARGS);
+      for (let i = 0; i < n; i++) a.push(Atomics.load(c, ARGS + i));
+      const heap = new Int32Array(data.memory.buffer);
       for (;;) {
         const i = Atomics.add(c, NEXT, 1);
         if (i >= chunks) break;
-        k.matmulChunk(a[0] >>> 0, a[1] >>> 0, a[2] >>> 0, a[3], a[4], a[5], a[6], a[7], a[8], a[9], scratch, a[10], a[11], i);
-        if (Atomics.add(c, DONE, 1) + 1 === chunks) Atomics.notify(c, DONE);
+        try {
+          runChunk(k, a, i, scratch, heap);
+        } finally {
+          if (Atomics.add(c, DONE, 1) + 1 === chunks) Atomics.notify(c, DONE);
+        }
       }
     }
     if (Atomics.sub(c, ACTIVE, 1) === 1) Atomics.notify(c, ACTIVE);
@@ -151,13 +242,15 @@ export class ThreadPool {
   }
 
   /**
-   * Runs `chunks` chunks of kernel `kernel` with `args` on all threads; participant p (0 = this
-   * thread) uses the scratch at `scratch + p * scratchBytes`. `runChunk` runs one chunk here.
+   * Runs the `chunks` chunks of the job `args` (see `runChunk`) on all threads; participant p
+   * (0 = this thread) uses the scratch at `scratch + p * scratchBytes`. `kernels` and `heap` are
+   * this thread's instance and memory view.
    */
-  run(chunks: number, args: readonly number[], scratch: number, scratchBytes: number, runChunk: (chunk: number, scratch: number) => void): void {
+  run(args: readonly number[], chunks: number, scratch: number, scratchBytes: number, kernels: ChunkKernels, heap: Int32Array): void {
     const c = this.control;
-    Atomics.store(c, KERNEL, KERNEL_MATMUL_CHUNK);
+    if (args.length > SLOTS - ARGS) throw new VarmatError('BACKEND', 'wasm threads', `a job of ${args.length} arguments`);
     for (let i = 0; i < args.length; i++) Atomics.store(c, ARGS + i, args[i]! | 0);
+    Atomics.store(c, NARGS, args.length);
     Atomics.store(c, SCRATCH, scratch | 0);
     Atomics.store(c, SCRATCH_BYTES, scratchBytes | 0);
     Atomics.store(c, CHUNKS, chunks);
@@ -171,7 +264,7 @@ export class ThreadPool {
         const i = Atomics.add(c, NEXT, 1);
         if (i >= chunks) break;
         try {
-          runChunk(i, scratch);
+          runChunk(kernels, args, i, scratch, heap);
         } finally {
           Atomics.add(c, DONE, 1);
         }

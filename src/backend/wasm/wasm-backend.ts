@@ -15,7 +15,7 @@ import { decodeBase64 } from './base64.js';
 import { hasRelaxedSimd, hasWasmSimd } from './features.js';
 import { ARGS_BYTES, type KernelExports } from './kernel-exports.js';
 import { relaxedThreadsWasm, relaxedWasm, scalarWasm, simdThreadsWasm, simdWasm } from './kernels.generated.js';
-import { ThreadPool, threadsUnavailableReason } from './thread-pool.js';
+import { JOB_MATMUL, JOB_REDUCE, JOB_ROWS, JOB_UNARY, JOB_WALK, ThreadPool, threadsUnavailableReason } from './thread-pool.js';
 import { BINARY_CODE, REDUCE_CODE, UNARY_CODE } from './op-codes.js';
 import { collapseAxes, reductionGroups } from './strided-layout.js';
 
@@ -32,7 +32,7 @@ export interface WasmBackendOptions {
   /** Relaxed SIMD (fused multiply-add); `false` keeps the plain SIMD build. */
   relaxedSimd?: boolean;
   /**
-   * Threads for the large kernels (matmul): the calling thread plus `threads - 1` workers
+   * Threads for the large kernels (matmul, elementwise, rows, reductions, copies): the calling thread plus `threads - 1` workers
    * (worker_threads in Node; Web Workers in browsers and Deno, where the page is cross-origin
    * isolated) over one shared memory. Default 1, or the environment variable VARMAT_WASM_THREADS
    * in Node. Where threads cannot run (no SharedArrayBuffer, no SIMD, not isolated) the backend is
@@ -41,6 +41,8 @@ export interface WasmBackendOptions {
   threads?: number;
   /** Smallest matmul (in FLOPs, 2 m n k per batch entry) that is split over threads (default 1e6). */
   minParallelFlops?: number;
+  /** Smallest elementwise, row or reduction kernel (in elements) split over threads (default 32768). */
+  minParallelElements?: number;
 }
 
 function defaultThreads(): number {
@@ -67,8 +69,8 @@ const EMPTY_PTR = 0;
  */
 export async function createWasmBackend(options: WasmBackendOptions = {}): Promise<WasmBackend> {
   for (const key of Object.keys(options)) {
-    if (key !== 'simd' && key !== 'relaxedSimd' && key !== 'threads' && key !== 'minParallelFlops') {
-      fail('OPTION', 'createWasmBackend', 'options', "only 'simd', 'relaxedSimd', 'threads', 'minParallelFlops'", `unknown option '${key}'`);
+    if (!['simd', 'relaxedSimd', 'threads', 'minParallelFlops', 'minParallelElements'].includes(key)) {
+      fail('OPTION', 'createWasmBackend', 'options', "only 'simd', 'relaxedSimd', 'threads', 'minParallelFlops', 'minParallelElements'", `unknown option '${key}'`);
     }
   }
   const threads = options.threads ?? defaultThreads();
@@ -76,8 +78,9 @@ export async function createWasmBackend(options: WasmBackendOptions = {}): Promi
     fail('OPTION', 'createWasmBackend', 'options.threads', 'an integer from 1 to 256', threads);
   }
   const minParallelFlops = options.minParallelFlops ?? 1e6;
-  if (!(typeof minParallelFlops === 'number' && minParallelFlops >= 0)) {
-    fail('OPTION', 'createWasmBackend', 'options.minParallelFlops', 'a number >= 0', minParallelFlops);
+  const minParallelElements = options.minParallelElements ?? 32768;
+  for (const [name, v] of [['minParallelFlops', minParallelFlops], ['minParallelElements', minParallelElements]] as const) {
+    if (!(typeof v === 'number' && v >= 0)) fail('OPTION', 'createWasmBackend', `options.${name}`, 'a number >= 0', v);
   }
   const simd = options.simd !== false && hasWasmSimd();
   if (options.simd === true && !simd) {
@@ -97,7 +100,7 @@ export async function createWasmBackend(options: WasmBackendOptions = {}): Promi
         const memory = new WebAssembly.Memory({ initial: 16, maximum: 65536, shared: true });
         const instance = await WebAssembly.instantiate(module, { env: { memory } });
         const pool = await ThreadPool.create(threads, module, memory);
-        return new WasmBackend(instance.exports as unknown as KernelExports, variant, { pool, minParallelFlops, memory });
+        return new WasmBackend(instance.exports as unknown as KernelExports, variant, { pool, minParallelFlops, minParallelElements, memory });
       } catch (e) {
         threadNote = `single-threaded (threads failed: ${(e as Error).message})`;
       }
@@ -134,18 +137,20 @@ export class WasmBackend implements Backend {
   private i32view = new Int32Array(0);
   private pool: ThreadPool | null;
   private readonly minParallelFlops: number;
+  private readonly minParallelElements: number;
   private readonly threadNote: string;
 
   /** Use `createWasmBackend`; this wraps an instantiated kernels module. */
   constructor(
     kernels: KernelExports, variant: WasmVariant,
-    threading: { pool?: ThreadPool; minParallelFlops?: number; memory?: WebAssembly.Memory; threadNote?: string } = {},
+    threading: { pool?: ThreadPool; minParallelFlops?: number; minParallelElements?: number; memory?: WebAssembly.Memory; threadNote?: string } = {},
   ) {
     this.k = kernels;
     this.variant = variant;
     this.memory = threading.memory ?? kernels.memory;
     this.pool = threading.pool ?? null;
     this.minParallelFlops = threading.minParallelFlops ?? 1e6;
+    this.minParallelElements = threading.minParallelElements ?? 32768;
     this.threadNote = this.pool ? `${this.pool.threads} threads over shared memory` : threading.threadNote ?? 'single-threaded';
     this.args = kernels.argsPtr();
     this.alloc = new SizeClassAllocator(this.memory, kernels.heapBase());
@@ -291,7 +296,9 @@ export class WasmBackend implements Backend {
     const xd = this.data(x, op);
     if (xd.dtype !== 'float32') return this.own(ew.unary(op, this.view(xd), xd.dtype), xd.dtype, op);
     const out = this.newData(op, 'float32', xd.size);
-    this.k.unary(UNARY_CODE[op], xd.ptr, out.ptr, xd.size);
+    const split = this.split(xd.size, xd.size);
+    if (split) this.parallel([JOB_UNARY, UNARY_CODE[op], xd.ptr, out.ptr, xd.size, split.per], split.chunks, 0);
+    else this.k.unary(UNARY_CODE[op], xd.ptr, out.ptr, xd.size);
     return out;
   }
 
@@ -317,7 +324,9 @@ export class WasmBackend implements Backend {
     // Arguments first: the block is static, so a later allocation cannot move it.
     const meta = this.writeArgs([...shape, ...strides[1]!, ...strides[2]!, ...shape.map(() => 0)]);
     const out = this.newData(op, 'float32', size);
-    this.k.binary(BINARY_CODE[op], ad.ptr, bd.ptr, out.ptr, shape.length, meta);
+    const split = this.split(shape[0]!, size);
+    if (split) this.parallel([JOB_WALK, 0, BINARY_CODE[op], ad.ptr, bd.ptr, out.ptr, shape.length, meta, split.per, 0], split.chunks, 16 * shape.length);
+    else this.k.binary(BINARY_CODE[op], ad.ptr, bd.ptr, out.ptr, shape.length, meta);
     return out;
   }
 
@@ -392,7 +401,9 @@ export class WasmBackend implements Backend {
       const r = groups[g]!.size;
       const inner = groups.slice(g + 1).reduce((s, q) => s * q.size, 1);
       const next = this.newData(op, 'float32', outer * inner);
-      this.k.reduce(REDUCE_CODE[op], cur.ptr, next.ptr, outer, r, inner);
+      const split = this.split(outer, outer * r * inner);
+      if (split) this.parallel([JOB_REDUCE, REDUCE_CODE[op], cur.ptr, next.ptr, outer, r, inner, split.per], split.chunks, 0);
+      else this.k.reduce(REDUCE_CODE[op], cur.ptr, next.ptr, outer, r, inner);
       if (owned) this.release(cur);
       cur = next;
       owned = true;
@@ -421,7 +432,9 @@ export class WasmBackend implements Backend {
     const { shape, strides: s } = collapseAxes(outShape, [stridesOf(outShape), strides]);
     const meta = this.writeArgs([...shape, ...s[1]!, ...shape.map(() => 0)]);
     const out = this.newData('stridedCopy', xd.dtype, size);
-    this.k.stridedCopy(xd.ptr, out.ptr, shape.length, meta, offset);
+    const split = this.split(shape[0]!, size);
+    if (split) this.parallel([JOB_WALK, 1, 0, xd.ptr, 0, out.ptr, shape.length, meta, split.per, offset], split.chunks, 12 * shape.length);
+    else this.k.stridedCopy(xd.ptr, out.ptr, shape.length, meta, offset);
     return out;
   }
 
@@ -563,12 +576,28 @@ export class WasmBackend implements Backend {
       p.batchedA ? p.m * p.k : 0, p.batchedB ? p.k * p.n : 0, splits, byCols,
     ];
     this.withScratch(each * pool.threads, (scratch) => {
-      pool.run(chunks, args, scratch, each, (chunk, s) => {
-        this.k.matmulChunk(
-          ad.ptr, bd.ptr, out.ptr, p.m, p.n, p.k, p.transA ? 1 : 0, p.transB ? 1 : 0,
-          p.batchedA ? p.m * p.k : 0, p.batchedB ? p.k * p.n : 0, s, splits, byCols, chunk,
-        );
-      });
+      this.refreshViews();
+      pool.run([JOB_MATMUL, ...args], chunks, scratch, each, this.k as unknown as Parameters<ThreadPool['run']>[4], this.i32view);
+    });
+  }
+
+  /**
+   * How to split `rows` independent rows (`elements` values in all) over the threads: about four
+   * chunks per thread; null when single-threaded or too small to pay for the hand-off.
+   */
+  private split(rows: number, elements: number): { per: number; chunks: number } | null {
+    if (this.pool === null || rows < 2 || elements < this.minParallelElements) return null;
+    const per = Math.ceil(rows / Math.min(rows, 4 * this.pool.threads));
+    return { per, chunks: Math.ceil(rows / per) };
+  }
+
+  /** Runs a job of `chunks` chunks on the pool, with `metaBytes` of per-thread scratch. */
+  private parallel(args: number[], chunks: number, metaBytes: number): void {
+    const pool = this.pool!;
+    const each = Math.ceil(Math.max(metaBytes, 4) / 64) * 64;
+    this.withScratch(each * pool.threads, (scratch) => {
+      this.refreshViews();
+      pool.run(args, chunks, scratch, each, this.k as unknown as Parameters<ThreadPool['run']>[4], this.i32view);
     });
   }
 
@@ -666,7 +695,9 @@ export class WasmBackend implements Backend {
     const xd = this.data(x, 'softmax');
     if (xd.dtype !== 'float32') return this.own(rowsRef.softmax(this.view(xd), rows, cols, xd.dtype), xd.dtype, 'softmax');
     const out = this.newData('softmax', 'float32', rows * cols);
-    this.k.softmax(xd.ptr, out.ptr, rows, cols);
+    const split = this.split(rows, rows * cols);
+    if (split) this.parallel([JOB_ROWS, 0, xd.ptr, out.ptr, rows, cols, split.per], split.chunks, 0);
+    else this.k.softmax(xd.ptr, out.ptr, rows, cols);
     return out;
   }
 
@@ -676,7 +707,9 @@ export class WasmBackend implements Backend {
       return this.own(rowsRef.logSoftmax(this.view(xd), rows, cols, xd.dtype), xd.dtype, 'logSoftmax');
     }
     const out = this.newData('logSoftmax', 'float32', rows * cols);
-    this.k.logSoftmax(xd.ptr, out.ptr, rows, cols);
+    const split = this.split(rows, rows * cols);
+    if (split) this.parallel([JOB_ROWS, 1, xd.ptr, out.ptr, rows, cols, split.per], split.chunks, 0);
+    else this.k.logSoftmax(xd.ptr, out.ptr, rows, cols);
     return out;
   }
 
@@ -689,7 +722,13 @@ export class WasmBackend implements Backend {
       return this.own(r, xd.dtype, 'layerNorm');
     }
     const out = this.newData('layerNorm', 'float32', rows * cols);
-    this.k.layerNorm(xd.ptr, gd.ptr, bd.ptr, out.ptr, rows, cols, eps);
+    const split = this.split(rows, rows * cols);
+    if (split) {
+      const words = new Int32Array(new Float64Array([eps]).buffer);
+      this.parallel([JOB_ROWS, 2, xd.ptr, out.ptr, rows, cols, split.per, gd.ptr, bd.ptr, words[0]!, words[1]!], split.chunks, 0);
+    } else {
+      this.k.layerNorm(xd.ptr, gd.ptr, bd.ptr, out.ptr, rows, cols, eps);
+    }
     return out;
   }
 
@@ -697,7 +736,10 @@ export class WasmBackend implements Backend {
     const xd = this.data(x, 'rowNorms');
     if (xd.dtype !== 'float32') return this.own(rowsRef.rowNorms(this.view(xd), rows, cols, p, xd.dtype), xd.dtype, 'rowNorms');
     const out = this.newData('rowNorms', 'float32', rows);
-    this.k.rowNorms(xd.ptr, out.ptr, rows, cols, p === 1 ? 1 : p === 2 ? 2 : 0);
+    const code = p === 1 ? 1 : p === 2 ? 2 : 0;
+    const split = this.split(rows, rows * cols);
+    if (split) this.parallel([JOB_ROWS, 3, xd.ptr, out.ptr, rows, cols, split.per, 0, 0, 0, 0, code], split.chunks, 0);
+    else this.k.rowNorms(xd.ptr, out.ptr, rows, cols, code);
     return out;
   }
 }
