@@ -169,16 +169,18 @@ export function profileReport(options: { top?: number } = {}): string {
 }
 
 // VARMAT_PROFILE=1 turns profiling on at load and prints the table when the process exits.
-const proc = (globalThis as { process?: { env?: Record<string, string | undefined>; on?: (e: string, f: () => void) => void; stderr?: { write(s: string): void } } }).process;
+// Reading the environment can throw (Deno without --allow-env): then profiling stays off.
+type Proc = { env?: Record<string, string | undefined>; on?: (e: string, f: () => void) => void; stderr?: { write(s: string): void } };
+const proc = (globalThis as { process?: Proc }).process;
 let flag: string | undefined;
 try {
   flag = proc?.env?.VARMAT_PROFILE;
 } catch {
-  flag = undefined; // Deno without env permission (a permission-less worker): no profile, not a failure
+  flag = undefined;
 }
 if (flag !== undefined && flag !== '' && flag !== '0') {
   profiling.on = true;
   profiling.shapes = flag === 'shapes';
   startedAt = performance.now();
-  proc?.on?.('exit', () => proc.stderr?.write(`\nvarmat profile (VARMAT_PROFILE=1)\n${profileReport()}`));
+  proc?.on?.('exit', () => proc.stderr?.write(`\nvarmat profile (VARMAT_PROFILE=${flag})\n${profileReport()}`));
 }

@@ -167,10 +167,12 @@ interface AnyWorker {
 export function threadsUnavailableReason(): string | null {
   if (typeof SharedArrayBuffer !== 'function' || typeof Atomics !== 'object') return 'no SharedArrayBuffer/Atomics';
   const g = globalThis as { crossOriginIsolated?: boolean; process?: { versions?: { node?: string } }; Worker?: unknown };
-  const node = g.process?.versions?.node !== undefined;
-  if (!node && typeof g.Worker !== 'function') return 'no Web Workers';
-  if (!node && g.crossOriginIsolated === false) return 'the page is not cross-origin isolated';
-  return null;
+  if (typeof g.Worker === 'function') {
+    // Browsers need cross-origin isolation for shared memory; Deno has no such notion (undefined).
+    return g.crossOriginIsolated === false ? 'the page is not cross-origin isolated' : null;
+  }
+  if (g.process?.versions?.node !== undefined) return null;
+  return 'no Web Workers or worker_threads';
 }
 
 /** A pool of `threads - 1` workers plus the calling thread, over one shared kernels memory. */
@@ -200,7 +202,8 @@ export class ThreadPool {
     const workers: AnyWorker[] = [];
     const ready: Promise<void>[] = [];
     const g = globalThis as { process?: { versions?: { node?: string } }; Worker?: new (url: string, o?: { type: string }) => AnyWorker & { postMessage(m: unknown): void; onmessage: ((e: { data: unknown }) => void) | null; onerror: ((e: unknown) => void) | null } };
-    const node = g.process?.versions?.node !== undefined;
+    // Web Workers where the platform has them (browsers, Deno); else Node's worker_threads.
+    const node = typeof g.Worker !== 'function' && g.process?.versions?.node !== undefined;
     type NodeWorker = AnyWorker & { postMessage(m: unknown): void; once(e: string, f: (m: unknown) => void): void; unref(): void };
     let NodeWorkerClass: (new (src: string, o: { eval: boolean }) => NodeWorker) | null = null;
     if (node) {

@@ -46,8 +46,13 @@ export interface WasmBackendOptions {
 }
 
 function defaultThreads(): number {
-  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.VARMAT_WASM_THREADS;
-  const n = env === undefined ? 1 : Number(env);
+  let env: string | undefined;
+  try {
+    env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.VARMAT_WASM_THREADS;
+  } catch {
+    env = undefined;   // Deno without --allow-env
+  }
+  const n = env === undefined || env === '' ? 1 : Number(env);
   return Number.isInteger(n) && n >= 1 ? n : 1;
 }
 
