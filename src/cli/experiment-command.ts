@@ -21,16 +21,16 @@ import { abortOnSigint } from './sigint-abort.js';
 
 /** The default protocol of each dataset (the flags override any field). */
 export const EXPERIMENT_PRESETS: Record<'avmnist' | 'avmnist-synth', ExperimentProtocol> = {
-  // About 1.5 hours on 2 cores (wasm): 3 clean models (~7 min each) and 24 fine-tuning cells (~2-3 min each).
+  // About 50 minutes of one core (wasm): one clean model (~5 min) and 24 fine-tuning cells (~2 min each).
   avmnist: {
     data: 'avmnist', model: 'perceiver', seeds: [0, 1, 2], attacks: [...EXPERIMENT_ATTACKS], methods: ['avg', 'varmat'],
-    cleanTrainSize: 20000, cleanEpochs: 3, trainSize: 3000, epochs: 2, valSize: 300, testSize: 1000, batchSize: 40,
-    lr: 8e-4, weightDecay: 1e-3, eps: 0.01, alpha: 1000, evalEps: 0.2, evalSteps: 10, extraEps: [0.05],
+    cleanTrainSize: 20000, cleanEpochs: 3, sharedClean: true, trainSize: 3000, epochs: 2, valSize: 300, testSize: 1000, batchSize: 40,
+    lr: 8e-4, weightDecay: 1e-3, eps: 0.01, alpha: 1000, evalEps: 0.2, evalSteps: 10, extraEps: [],
   },
   // About 4 minutes on an idle 2-core machine: the README's main job.
   'avmnist-synth': {
     data: 'avmnist-synth', model: 'perceiver', seeds: [0], attacks: ['fgsm-rs'], methods: ['avg', 'varmat'],
-    cleanTrainSize: 3000, cleanEpochs: 3, trainSize: 1000, epochs: 2, valSize: 200, testSize: 500, batchSize: 40,
+    cleanTrainSize: 3000, cleanEpochs: 3, sharedClean: false, trainSize: 1000, epochs: 2, valSize: 200, testSize: 500, batchSize: 40,
     lr: 8e-4, weightDecay: 1e-3, eps: 0.01, alpha: 1000, evalEps: 0.2, evalSteps: 10, extraEps: [0.05],
   },
 };
@@ -44,6 +44,7 @@ const USAGE = `usage: varmat experiment avmnist|avmnist-synth [options]
   --seeds LIST             e.g. 0,1,2          --attacks LIST   of ${EXPERIMENT_ATTACKS.join(', ')}
   --methods LIST           of avg, varmat      --model perceiver|cnn
   --clean-train N --clean-epochs N   clean pre-training      --train N --epochs N   fine-tuning
+  --shared-clean | --clean-per-seed  one clean model (first seed) for all cells, or one per seed
   --val N --test N         first N validation / test samples
   --eps X --alpha X        training budget (relative, split 1/K) and VARMAT weight (default 0.01, 1000)
   --eval-eps X --eval-steps N --extra-eps LIST   test PGD budget (paper 0.2), steps, extra budgets
@@ -102,6 +103,8 @@ export function parseExperimentArgs(args: readonly string[]): ExperimentArgs {
       case '--model': p.model = list(flag, value(), ['perceiver', 'cnn'] as const)[0]; break;
       case '--clean-train': p.cleanTrainSize = int(1); break;
       case '--clean-epochs': p.cleanEpochs = int(1); break;
+      case '--shared-clean': p.sharedClean = true; break;
+      case '--clean-per-seed': p.sharedClean = false; break;
       case '--train': p.trainSize = int(1); break;
       case '--epochs': p.epochs = int(1); break;
       case '--val': p.valSize = int(1); break;

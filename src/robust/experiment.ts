@@ -42,6 +42,12 @@ export interface ExperimentProtocol {
   methods: AtMethod[];
   /** Clean pre-training: epochs over the first `cleanTrainSize` training samples (best val accuracy kept). */
   cleanEpochs: number;
+  /**
+   * One clean model (of the first seed) as every cell's starting point, as the authors start all their
+   * AT runs from one released clean checkpoint; false: one clean model per seed. Seeds always vary the
+   * fine-tuning (shuffling, attack noise, dropout).
+   */
+  sharedClean: boolean;
   cleanTrainSize: number;
   /** Adversarial fine-tuning: epochs over the first `trainSize` training samples. */
   epochs: number;
@@ -148,20 +154,21 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
   let interrupted = false;
 
   for (const seed of p.seeds) {
-    // Stage 1: the seed's clean model.
-    const cleanDir = join(runsDir, `clean-s${seed}`);
+    // Stage 1: the seed's clean model (the first seed's when shared).
+    const cleanSeed = p.sharedClean ? p.seeds[0] : seed;
+    const cleanDir = join(runsDir, `clean-s${cleanSeed}`);
     const cleanDone = join(cleanDir, 'done.json');
     if (existsSync(cleanDone)) {
-      stage({ stage: `clean-s${seed}`, status: 'skip' });
+      if (cleanSeed === seed) stage({ stage: `clean-s${seed}`, status: 'skip' });
     } else {
       const resume = existsSync(join(cleanDir, 'last.safetensors'));
       stage({ stage: `clean-s${seed}`, status: resume ? 'resume' : 'start' });
       const model = buildModel(options.modelSpec, { rng: seed });
       try {
         const r = await trainClassifier({
-          model, train: cleanTrain, val, test: null, epochs: p.cleanEpochs, batchSize: p.batchSize, seed,
+          model, train: cleanTrain, val, test: null, epochs: p.cleanEpochs, batchSize: p.batchSize, seed: cleanSeed,
           optimizer: { kind: 'adam', lr: p.lr, weightDecay: p.weightDecay }, outDir: cleanDir, resume,
-          info: info(seed), ...(options.signal ? { signal: options.signal } : {}),
+          info: info(cleanSeed), ...(options.signal ? { signal: options.signal } : {}),
           ...(options.onCleanEpoch ? { onEpoch: (rec: EpochRecord) => options.onCleanEpoch!(`clean-s${seed}`, rec) } : {}),
           ...(options.onProgress ? { onProgress: options.onProgress } : {}), ...(options.progressSeconds !== undefined ? { progressSeconds: options.progressSeconds } : {}),
         });
@@ -270,8 +277,8 @@ async function writeResults(options: ExperimentOptions): Promise<ExperimentCell[
  * describeProtocol(protocol);
  */
 export function describeProtocol(p: ExperimentProtocol): string {
-  return `Protocol: ${p.model} on \`${p.data}\`; per seed (${p.seeds.join(', ')}), clean pre-training for ${p.cleanEpochs} epoch(s) on the first ${p.cleanTrainSize} training samples `
-    + `(Adam lr ${p.lr}, weight decay ${p.weightDecay}, batch ${p.batchSize}; best validation accuracy kept), then each cell fine-tunes those weights for ${p.epochs} epoch(s) `
+  return `Protocol: ${p.model} on \`${p.data}\`; seeds ${p.seeds.join(', ')}; clean pre-training for ${p.cleanEpochs} epoch(s) on the first ${p.cleanTrainSize} training samples `
+    + `(Adam lr ${p.lr}, weight decay ${p.weightDecay}, batch ${p.batchSize}; best validation accuracy kept${p.sharedClean ? `; one clean model, of seed ${p.seeds[0]}, shared by all seeds` : ''}), then each cell fine-tunes those weights for ${p.epochs} epoch(s) `
     + `on the first ${p.trainSize} training samples with its fast-AT attack (latent L2, eps ${p.eps} relative, split 1/K)${p.methods.includes('varmat') ? `, VARMAT with alpha ${p.alpha}` : ''}. `
     + `Model selection on the first ${p.valSize} validation samples by robust accuracy under PGD-${p.evalSteps} at eps ${p.evalEps}; the selected weights are tested once on the first ${p.testSize} test samples `
     + `(robust accuracy, paper definition: clean AND attacked prediction correct; joint latent L2 PGD-${p.evalSteps}, relative budget split 1/K${p.extraEps.length ? `, also at eps ${p.extraEps.join(', ')}` : ''}). `

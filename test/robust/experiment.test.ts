@@ -72,7 +72,7 @@ describe('runExperiment', () => {
   const data = { train: toy(24, 1), val: toy(12, 2), test: toy(12, 3) };
   const protocol: ExperimentProtocol = {
     data: 'toy', model: 'perceiver', seeds: [4], attacks: ['fgsm-rs', 'fgsm-ep'], methods: ['avg', 'varmat'],
-    cleanTrainSize: 24, cleanEpochs: 2, trainSize: 18, epochs: 2, valSize: 12, testSize: 12, batchSize: 6,
+    cleanTrainSize: 24, cleanEpochs: 2, sharedClean: false, trainSize: 18, epochs: 2, valSize: 12, testSize: 12, batchSize: 6,
     lr: 0.01, weightDecay: 1e-3, eps: 0.05, alpha: 10, evalEps: 0.2, evalSteps: 3, extraEps: [0.05],
   };
   const files = (runs: string): string[] => ['avg-fgsm-rs-s4', 'varmat-fgsm-rs-s4', 'avg-fgsm-ep-s4', 'varmat-fgsm-ep-s4'].map((c) => join(runs, c, 'cell.json'));
@@ -113,6 +113,18 @@ describe('runExperiment', () => {
       .rejects.toThrowError(/another protocol \(trainSize: 18 there, 12 now\)/);
   }, 120_000);
 
+  it('shares the first seed\'s clean model when asked', async () => {
+    const events: string[] = [];
+    const r = await runExperiment({
+      protocol: { ...protocol, seeds: [4, 5], attacks: ['fgsm-rs'], methods: ['avg'], sharedClean: true }, data, modelSpec,
+      runsDir: join(dir, 'shared'), resultsDir: join(dir, 'shared-results'), onStage: (e) => events.push(`${e.stage} ${e.status}`),
+    });
+    expect(r.cells.map((c) => c.seed)).toEqual([4, 5]);
+    expect(events).toEqual(['clean-s4 start', 'clean-s4 done', 'avg-fgsm-rs-s4 start', 'avg-fgsm-rs-s4 done', 'avg-fgsm-rs-s5 start', 'avg-fgsm-rs-s5 done']);
+    expect(existsSync(join(dir, 'shared', 'clean-s5'))).toBe(false);
+    expect(readFileSync(join(dir, 'shared', 'avg-fgsm-rs-s5', 'last.json'), 'utf8')).toContain('clean-s4');
+  }, 60_000);
+
   it('checks its options', async () => {
     await expect(runExperiment({ protocol: { ...protocol, attacks: ['pgd' as 'fgsm-rs'] }, data, modelSpec, runsDir: join(dir, 'bad'), resultsDir: join(dir, 'bad') }))
       .rejects.toThrowError(/protocol.attacks.*pgd/);
@@ -123,8 +135,8 @@ describe('runExperiment', () => {
 
 describe('varmat experiment', () => {
   it('parses flags over the dataset preset', () => {
-    const a = parseExperimentArgs(['avmnist', '--seeds', '0,1', '--attacks', 'fgsm-rs,fgsm-pco', '--train', '500', '--extra-eps', '0.05,0.2']);
-    expect(a.protocol).toEqual({ ...EXPERIMENT_PRESETS.avmnist, seeds: [0, 1], attacks: ['fgsm-rs', 'fgsm-pco'], trainSize: 500, extraEps: [0.05] });
+    const a = parseExperimentArgs(['avmnist', '--seeds', '0,1', '--attacks', 'fgsm-rs,fgsm-pco', '--train', '500', '--extra-eps', '0.05,0.2', '--clean-per-seed']);
+    expect(a.protocol).toEqual({ ...EXPERIMENT_PRESETS.avmnist, seeds: [0, 1], attacks: ['fgsm-rs', 'fgsm-pco'], trainSize: 500, extraEps: [0.05], sharedClean: false });
     expect([a.runs, a.results]).toEqual(['runs/experiment-avmnist', 'runs/experiment-avmnist/results']);
     expect(() => parseExperimentArgs(['mosei'])).toThrowError(/'avmnist' or 'avmnist-synth'.*'mosei'/);
     expect(() => parseExperimentArgs(['avmnist', '--attacks', 'fgsm-rs,pgd'])).toThrowError(/--attacks/);
