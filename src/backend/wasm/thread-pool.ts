@@ -26,6 +26,8 @@ const SCRATCH = 8;   // scratch base (bytes, as u32) ...
 const SCRATCH_BYTES = 9; // ... and bytes per participant
 const ARGS = 16;     // kernel arguments (i32; pointers as u32 bits)
 const SLOTS = 64;
+/** How long a thread polls for the next job (or the last chunks) before it sleeps, in ms. */
+const SPIN_MS = 0.05;
 
 /** Kinds of job (the first argument of a job). */
 export const JOB_MATMUL = 0;
@@ -127,6 +129,10 @@ function serve(data, post) {
   post('ready');
   let gen = Atomics.load(c, GEN);
   for (;;) {
+    // Kernels come in quick succession during a training step: poll for a moment before sleeping,
+    // so the next job does not wait for the wake-up of a sleeping thread.
+    const until = performance.now() + ${SPIN_MS};
+    while (Atomics.load(c, GEN) === gen && performance.now() < until) {}
     Atomics.wait(c, GEN, gen);
     gen = Atomics.load(c, GEN);
     if (Atomics.load(c, STOP) === 1) return;
@@ -285,6 +291,8 @@ export class ThreadPool {
 
   private waitFor(slot: number, ok: (value: number) => boolean): void {
     const c = this.control;
+    const until = performance.now() + SPIN_MS;
+    while (performance.now() < until) if (ok(Atomics.load(c, slot))) return;
     for (;;) {
       const v = Atomics.load(c, slot);
       if (ok(v)) return;

@@ -35,7 +35,7 @@ export interface WasmBackendOptions {
    * Threads for the large kernels (matmul, elementwise, rows, reductions, copies): the calling thread plus `threads - 1` workers
    * (worker_threads in Node; Web Workers in browsers and Deno, where the page is cross-origin
    * isolated) over one shared memory. Default 1, or the environment variable VARMAT_WASM_THREADS
-   * in Node. Where threads cannot run (no SharedArrayBuffer, no SIMD, not isolated) the backend is
+   * (Node; `VARMAT_WASM_PARALLEL_MIN=0` also sets both thresholds below to 0). Where threads cannot run (no SharedArrayBuffer, no SIMD, not isolated) the backend is
    * single-threaded and `describe()` says why.
    */
   threads?: number;
@@ -45,15 +45,28 @@ export interface WasmBackendOptions {
   minParallelElements?: number;
 }
 
-function defaultThreads(): number {
-  let env: string | undefined;
+/** An environment variable (Node, Deno with --allow-env); undefined where it cannot be read. */
+function envVar(name: string): string | undefined {
   try {
-    env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.VARMAT_WASM_THREADS;
+    const v = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.[name];
+    return v === '' ? undefined : v;
   } catch {
-    env = undefined;   // Deno without --allow-env
+    return undefined;   // Deno without --allow-env
   }
-  const n = env === undefined || env === '' ? 1 : Number(env);
+}
+
+/** VARMAT_WASM_THREADS, else 1. */
+function defaultThreads(): number {
+  const env = envVar('VARMAT_WASM_THREADS');
+  const n = env === undefined ? 1 : Number(env);
   return Number.isInteger(n) && n >= 1 ? n : 1;
+}
+
+/** VARMAT_WASM_PARALLEL_MIN (both thresholds; 0 splits every kernel that can be split: tests), else `dflt`. */
+function defaultMinimum(dflt: number): number {
+  const env = envVar('VARMAT_WASM_PARALLEL_MIN');
+  const n = env === undefined ? NaN : Number(env);
+  return Number.isFinite(n) && n >= 0 ? n : dflt;
 }
 
 /** Wasm storage: a block of linear memory. */
@@ -82,8 +95,8 @@ export async function createWasmBackend(options: WasmBackendOptions = {}): Promi
   if (!(Number.isInteger(threads) && threads >= 1 && threads <= 256)) {
     fail('OPTION', 'createWasmBackend', 'options.threads', 'an integer from 1 to 256', threads);
   }
-  const minParallelFlops = options.minParallelFlops ?? 1e6;
-  const minParallelElements = options.minParallelElements ?? 32768;
+  const minParallelFlops = options.minParallelFlops ?? defaultMinimum(1e6);
+  const minParallelElements = options.minParallelElements ?? defaultMinimum(32768);
   for (const [name, v] of [['minParallelFlops', minParallelFlops], ['minParallelElements', minParallelElements]] as const) {
     if (!(typeof v === 'number' && v >= 0)) fail('OPTION', 'createWasmBackend', `options.${name}`, 'a number >= 0', v);
   }
