@@ -113,7 +113,10 @@ describe.skipIf(!!missing)(`the demo page in headless Chromium${missing ? ` (ski
         expect(await page.isVisible('#perturbed')).toBe(a.settings.space === 'input');
         timings.push(`${a.settings.space} attack ${after.timings.attackMs.toFixed(1)} ms`);
         if (a.settings.space === 'input') await page.screenshot({ path: join(ARTIFACTS, `demo-${backend}.png`), fullPage: true });
+        // Attacks free everything they make: only the model's parameters stay alive.
+        expect(after.liveTensors, 'live tensors after an attack').toBe(snap.liveTensors);
       }
+      expect(snap.liveTensors).toBe(shipped.model.parameters().length);
       // Switching the backend (WebGPU -> WebAssembly) or the sample in the page keeps the numbers right.
       if (backend === 'webgpu') {
         // Training runs on a WebAssembly copy; the trained weights come back to the WebGPU model.

@@ -23,6 +23,8 @@ export interface DemoSnapshot {
   attack: (Omit<Verdict, 'logits'> & { logits: number[]; settings: AttackSettings; deltaNorm: Record<string, number> }) | null;
   training: StepRecord[];
   timings: { loadMs: number; predictMs: number; attackMs: number; stepMs: number[] };
+  /** Live tensors on all backends when the page last became ready (the model's parameters, and the trainer's). */
+  liveTensors: number;
 }
 
 declare global {
@@ -40,7 +42,7 @@ const SAMPLES = 'assets/avmnist-samples.safetensors';
 
 const snap: DemoSnapshot = {
   status: 'loading', message: '', backend: '', backendDescription: '', support: null, weights: '', sample: null,
-  clean: null, attack: null, training: [], timings: { loadMs: 0, predictMs: 0, attackMs: 0, stepMs: [] },
+  clean: null, attack: null, training: [], timings: { loadMs: 0, predictMs: 0, attackMs: 0, stepMs: [] }, liveTensors: 0,
 };
 window.__varmat = snap;
 
@@ -60,6 +62,7 @@ let specRange: [number, number] = [0, 1];
 function setStatus(status: DemoSnapshot['status'], message = ''): void {
   snap.status = status;
   snap.message = message;
+  snap.liveTensors = vm.memory().tensors;
   document.body.dataset.status = status;
   const box = $('message');
   box.textContent = message;
@@ -97,7 +100,9 @@ function attackSettings(): AttackSettings {
 
 function showEps(): void {
   const s = attackSettings();
-  $('eps-value').textContent = s.space === 'latent' ? `${s.eps} (relative: each latent moves by up to eps/2 of its norm)` : `${s.eps} (${s.norm === 'l2' ? 'L2' : 'L-inf'}, pixel values in [0, 1])`;
+  $('eps-value').textContent = s.space === 'latent'
+    ? `${s.eps} (relative: each attacked latent moves by up to eps/2 of its norm)`
+    : `${s.eps} per attacked modality (${s.norm === 'l2' ? 'L2' : 'L-inf'}; values stay in [0, 1])`;
 }
 
 function currentInputs(): Record<string, vm.Tensor> {
