@@ -1,7 +1,8 @@
 // Runs examples/worker.mjs in a Deno Web Worker with every permission denied (no file system, no
 // network): this host reads the files and hands the worker bytes. Run from the repository root:
-//   deno run --unstable-worker-options --allow-read=web/assets examples/run-worker.ts [sample]
-// (Deno marks the worker's `deno.permissions` option unstable.)
+//   deno run --unstable-worker-options --allow-read=web/assets,examples,dist examples/run-worker.ts [sample]
+// (Deno marks the worker's `deno.permissions` option unstable; the host's read access covers loading
+// the worker's modules, the worker itself can read nothing.)
 const assets = new URL('../web/assets/', import.meta.url);
 const weights = await Deno.readFile(new URL('avmnist-cnn.safetensors', assets));
 const samples = await Deno.readFile(new URL('avmnist-samples.safetensors', assets));
