@@ -231,6 +231,7 @@ describe.skipIf(!!missing)(`the demo page in headless Chromium${missing ? ` (ski
       expect(snap.message).toMatch(/This browser cannot run varmat: it has neither WebGPU .* nor WebAssembly/);
       expect(await page.isVisible('#message')).toBe(true);
       expect(await page.isVisible('#app')).toBe(false);
+      expect(await page.isVisible('#backend')).toBe(false);
       await page.screenshot({ path: join(ARTIFACTS, 'demo-unsupported.png') });
     } finally {
       await page.close();

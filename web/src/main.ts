@@ -297,6 +297,7 @@ async function start(): Promise<void> {
   snap.support = support;
   if (!support.webgpu && !support.wasm) {
     $('app').hidden = true;
+    $('backend-line').hidden = true;
     setStatus('unsupported', `This browser cannot run varmat: it has neither WebGPU (${support.missing.webgpu}) nor WebAssembly (${support.missing.wasm}). Try a current Chrome, Edge, Firefox or Safari with WebAssembly enabled.`);
     return;
   }

@@ -29,7 +29,7 @@ const SIMD_PROBE = Uint8Array.of(
 export async function detectSupport(): Promise<Support> {
   const missing: Support['missing'] = {};
   const wasm = typeof WebAssembly === 'object' && typeof WebAssembly.instantiate === 'function';
-  if (!wasm) missing.wasm = 'this browser has no WebAssembly (it may be disabled, e.g. by a lockdown or JIT-less mode)';
+  if (!wasm) missing.wasm = 'no WebAssembly object: it may be disabled, e.g. by a lockdown or JIT-less mode';
   let simd = false;
   try {
     simd = wasm && WebAssembly.validate(SIMD_PROBE);
@@ -38,7 +38,7 @@ export async function detectSupport(): Promise<Support> {
   }
   let webgpu = false;
   if (typeof navigator === 'undefined' || !('gpu' in navigator) || !navigator.gpu) {
-    missing.webgpu = 'this browser has no WebGPU (navigator.gpu is missing)';
+    missing.webgpu = 'navigator.gpu is missing';
   } else {
     const current = vm.getBackend().name;
     try {
