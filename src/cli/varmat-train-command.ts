@@ -200,7 +200,7 @@ export async function varmatTrainCommand(args: string[]): Promise<number> {
     console.log(`initial weights: ${v.init}`);
   }
   const attack = makeTrainingAttack(v, a.seed);
-  console.log(`model: ${a.model}, ${model.numParameters().toLocaleString('en-US')} parameters; AT ${v.step.at} with ${v.attack} eps ${v.eps}${v.step.at === 'varmat' ? `, alpha ${v.step.alpha}, ${v.step.aggregate}, probe ${v.step.probeForm}` : ''}${v.step.hiddenExtraGradient ? ', hidden extra gradient' : ''}; ${a.epochs} epochs, batch ${a.batchSize}, seed ${a.seed}`);
+  console.log(`model: ${a.model}, ${model.numParameters().toLocaleString('en-US')} parameters; AT ${v.step.at} with ${v.attack} eps ${v.eps}${v.step.at === 'varmat' ? `, alpha ${v.step.alpha}, ${v.step.aggregate}, probe ${v.step.probeForm}` : ''}${v.step.hiddenExtraGradient ? ', hidden extra gradient' : ''}${v.step.space === 'input' ? ', input space' : ''}${v.step.budget === 'vulnerability' ? ', vulnerability-proportional budget' : ''}; ${a.epochs} epochs, batch ${a.batchSize}, seed ${a.seed}`);
   const stop = abortOnSigint('\ninterrupt: finishing this step and saving\n');
   const printer = progressPrinter();
   try {
