@@ -61,8 +61,9 @@ function convFlops(p: ConvLike): number {
 
 function labelAndFlops(method: string, args: unknown[]): [string, number] {
   switch (method) {
-    case 'unary':
     case 'binary':
+      return [profiling.shapes ? `binary:${String(args[0])} [${(args[2] as number[]).join('x')}] [${(args[4] as number[]).join('x')}]` : `binary:${String(args[0])}`, 0];
+    case 'unary':
     case 'reduce':
       return [`${method}:${String(args[0])}`, 0];
     case 'stridedCopy':

@@ -14,18 +14,18 @@
 import { VarmatError } from '../../errors.js';
 
 // Slots of the control block (Int32Array).
-const GEN = 0;       // job generation; workers sleep on it
-const OPEN = 1;      // 1 while the current job's arguments and counters are valid
-const NEXT = 2;      // next chunk to take
+const GEN = 0;       // tag of the current job (16 bits); workers sleep on it
+const NEXT = 2;      // (tag << 16) | next chunk to take
 const DONE = 3;      // chunks finished
-const ACTIVE = 4;    // workers inside the job
-const CHUNKS = 5;    // chunks of the current job
+const CHUNKS = 5;    // chunks of the current job (< 65536)
 const STOP = 6;      // 1: workers exit
 const NARGS = 7;     // arguments of the current job
 const SCRATCH = 8;   // scratch base (bytes, as u32) ...
 const SCRATCH_BYTES = 9; // ... and bytes per participant
 const ARGS = 16;     // kernel arguments (i32; pointers as u32 bits)
 const SLOTS = 64;
+/** Most chunks one job may have (the chunk index has 16 bits; headroom for overshooting claims). */
+export const MAX_CHUNKS = 65000;
 /** How long a thread polls for the next job (or the last chunks) before it sleeps, in ms. */
 const SPIN_MS = 0.05;
 
@@ -119,7 +119,7 @@ export function runChunk(k: ChunkKernels, a: ArrayLike<number>, i: number, scrat
 
 /** The worker's code, as source: the same text runs in Node (eval) and as a module Web Worker. */
 const WORKER_SOURCE = `
-const GEN = ${GEN}, OPEN = ${OPEN}, NEXT = ${NEXT}, DONE = ${DONE}, ACTIVE = ${ACTIVE}, CHUNKS = ${CHUNKS};
+const GEN = ${GEN}, NEXT = ${NEXT}, DONE = ${DONE}, CHUNKS = ${CHUNKS};
 const STOP = ${STOP}, NARGS = ${NARGS}, SCRATCH = ${SCRATCH}, SCRATCH_BYTES = ${SCRATCH_BYTES}, ARGS = ${ARGS};
 const runChunk = ${runChunk.toString()};
 function serve(data, post) {
@@ -127,34 +127,35 @@ function serve(data, post) {
   const c = new Int32Array(data.control);
   const me = data.index;
   post('ready');
-  let gen = Atomics.load(c, GEN);
+  let seen = Atomics.load(c, GEN);
   for (;;) {
     // Kernels come in quick succession during a training step: poll for a moment before sleeping,
     // so the next job does not wait for the wake-up of a sleeping thread.
     const until = performance.now() + ${SPIN_MS};
-    while (Atomics.load(c, GEN) === gen && performance.now() < until) {}
-    Atomics.wait(c, GEN, gen);
-    gen = Atomics.load(c, GEN);
+    while (Atomics.load(c, GEN) === seen && performance.now() < until) {}
+    Atomics.wait(c, GEN, seen);
     if (Atomics.load(c, STOP) === 1) return;
-    Atomics.add(c, ACTIVE, 1);
-    if (Atomics.load(c, OPEN) === 1) {
+    const tag = Atomics.load(c, GEN);
+    seen = tag;
+    let heap = null;
+    for (;;) {
+      const v = Atomics.load(c, NEXT);
+      if ((v >>> 16) !== tag) break;
+      const i = v & 0xffff;
       const chunks = Atomics.load(c, CHUNKS);
+      if (i >= chunks) break;
       const scratch = (Atomics.load(c, SCRATCH) >>> 0) + me * (Atomics.load(c, SCRATCH_BYTES) >>> 0);
-      const a = [];
       const n = Atomics.load(c, NARGS);
-      for (let i = 0; i < n; i++) a.push(Atomics.load(c, ARGS + i));
-      const heap = new Int32Array(data.memory.buffer);
-      for (;;) {
-        const i = Atomics.add(c, NEXT, 1);
-        if (i >= chunks) break;
-        try {
-          runChunk(k, a, i, scratch, heap);
-        } finally {
-          if (Atomics.add(c, DONE, 1) + 1 === chunks) Atomics.notify(c, DONE);
-        }
+      const a = [];
+      for (let j = 0; j < n; j++) a.push(Atomics.load(c, ARGS + j));
+      if (Atomics.compareExchange(c, NEXT, v, v + 1) !== v) continue;
+      if (heap === null || heap.buffer !== data.memory.buffer) heap = new Int32Array(data.memory.buffer);
+      try {
+        runChunk(k, a, i, scratch, heap);
+      } finally {
+        if (Atomics.add(c, DONE, 1) + 1 === chunks) Atomics.notify(c, DONE);
       }
     }
-    if (Atomics.sub(c, ACTIVE, 1) === 1) Atomics.notify(c, ACTIVE);
   }
 }
 if (typeof require === 'function') {
@@ -258,19 +259,20 @@ export class ThreadPool {
   run(args: readonly number[], chunks: number, scratch: number, scratchBytes: number, kernels: ChunkKernels, heap: Int32Array): void {
     const c = this.control;
     if (args.length > SLOTS - ARGS) throw new VarmatError('BACKEND', 'wasm threads', `a job of ${args.length} arguments`);
+    if (chunks > MAX_CHUNKS) throw new VarmatError('BACKEND', 'wasm threads', `a job of ${chunks} chunks (at most ${MAX_CHUNKS})`);
+    const tag = (Atomics.load(c, GEN) + 1) & 0xffff;
     for (let i = 0; i < args.length; i++) Atomics.store(c, ARGS + i, args[i]! | 0);
     Atomics.store(c, NARGS, args.length);
     Atomics.store(c, SCRATCH, scratch | 0);
     Atomics.store(c, SCRATCH_BYTES, scratchBytes | 0);
     Atomics.store(c, CHUNKS, chunks);
     Atomics.store(c, DONE, 0);
-    Atomics.store(c, NEXT, 0);
-    Atomics.store(c, OPEN, 1);
-    Atomics.add(c, GEN, 1);
+    Atomics.store(c, NEXT, tag << 16);     // opens the job: claims are checked against this tag
+    Atomics.store(c, GEN, tag);
     Atomics.notify(c, GEN);
     try {
       for (;;) {
-        const i = Atomics.add(c, NEXT, 1);
+        const i = Atomics.add(c, NEXT, 1) & 0xffff;
         if (i >= chunks) break;
         try {
           runChunk(kernels, args, i, scratch, heap);
@@ -279,13 +281,11 @@ export class ThreadPool {
         }
       }
     } finally {
-      // After a failure here, chunks nobody took are counted as done (the call throws anyway).
-      const taken = Atomics.exchange(c, NEXT, chunks);
+      // After a failure here, close the job: chunks nobody took count as done (the call throws anyway).
+      const taken = Atomics.exchange(c, NEXT, (tag << 16) | 0xffff) & 0xffff;
       if (taken < chunks) Atomics.add(c, DONE, chunks - taken);
-      // Wait for the chunks that workers hold, then for every worker to leave the job.
+      // Wait only for the chunks that workers took.
       this.waitFor(DONE, (v) => v >= chunks);
-      Atomics.store(c, OPEN, 0);
-      this.waitFor(ACTIVE, (v) => v === 0);
     }
   }
 

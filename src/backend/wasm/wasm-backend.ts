@@ -15,7 +15,7 @@ import { decodeBase64 } from './base64.js';
 import { hasRelaxedSimd, hasWasmSimd } from './features.js';
 import { ARGS_BYTES, type KernelExports } from './kernel-exports.js';
 import { relaxedThreadsWasm, relaxedWasm, scalarWasm, simdThreadsWasm, simdWasm } from './kernels.generated.js';
-import { JOB_MATMUL, JOB_REDUCE, JOB_ROWS, JOB_UNARY, JOB_WALK, ThreadPool, threadsUnavailableReason } from './thread-pool.js';
+import { JOB_MATMUL, JOB_REDUCE, JOB_ROWS, JOB_UNARY, JOB_WALK, MAX_CHUNKS, ThreadPool, threadsUnavailableReason } from './thread-pool.js';
 import { BINARY_CODE, REDUCE_CODE, UNARY_CODE } from './op-codes.js';
 import { collapseAxes, reductionGroups } from './strided-layout.js';
 
@@ -561,7 +561,7 @@ export class WasmBackend implements Backend {
     }
     const out = this.newData('matmul', 'float32', p.batch * p.m * p.n);
     if (out.size === 0) return out;
-    if (this.pool !== null && p.k > 0 && 2 * p.batch * p.m * p.n * p.k >= this.minParallelFlops) {
+    if (this.pool !== null && p.k > 0 && 2 * p.batch * p.m * p.n * p.k >= this.minParallelFlops && p.batch <= MAX_CHUNKS) {
       this.matmulThreaded(this.pool, ad, bd, out, p);
       return out;
     }
