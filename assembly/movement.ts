@@ -21,7 +21,16 @@ export function stridedCopy(x: usize, out: usize, rank: i32, meta: usize, offset
   const rowBytes = <usize>n << 2;
   for (let r = 0; r < rows; r++) {
     if (s == 1) {
-      memory.copy(dst, at(x, o), rowBytes);
+      if (ASC_FEATURE_SIMD && n <= 256) {
+        // Short contiguous rows (attention heads: 64 values): a vector loop beats a call to the
+        // runtime's memmove per row.
+        const src = at(x, o);
+        let i = 0;
+        for (; i + 4 <= n; i += 4) v128.store(dst + (<usize>i << 2), v128.load(src + (<usize>i << 2)));
+        for (; i < n; i++) store<i32>(dst + (<usize>i << 2), load<i32>(src + (<usize>i << 2)));
+      } else {
+        memory.copy(dst, at(x, o), rowBytes);
+      }
     } else if (s == 0) {
       const v = load<i32>(at(x, o));
       for (let i = 0; i < n; i++) store<i32>(dst + (<usize>i << 2), v);

@@ -32,11 +32,18 @@ export interface WasmBackendOptions {
   /** Relaxed SIMD (fused multiply-add); `false` keeps the plain SIMD build. */
   relaxedSimd?: boolean;
   /**
-   * Threads for the large kernels (matmul, elementwise, rows, reductions, copies): the calling thread plus `threads - 1` workers
-   * (worker_threads in Node; Web Workers in browsers and Deno, where the page is cross-origin
-   * isolated) over one shared memory. Default 1, or the environment variable VARMAT_WASM_THREADS
-   * (Node; `VARMAT_WASM_PARALLEL_MIN=0` also sets both thresholds below to 0). Where threads cannot run (no SharedArrayBuffer, no SIMD, not isolated) the backend is
-   * single-threaded and `describe()` says why.
+   * Threads for the large kernels (matmul, elementwise, row ops, reductions, strided copies): the
+   * calling thread plus `threads - 1` workers (worker_threads in Node; Web Workers in browsers,
+   * where the page must be cross-origin isolated, and in Deno) over one shared memory. Results are
+   * bit-identical to one thread's. Default 1, or the environment variable VARMAT_WASM_THREADS
+   * (`VARMAT_WASM_PARALLEL_MIN=0` also sets both thresholds below to 0). Where threads cannot run
+   * (no SharedArrayBuffer, no SIMD, not isolated) the backend is single-threaded and `describe()`
+   * says why. Threads pay only on idle cores: on a machine whose other cores are busy they can be
+   * slower than one. Call `destroy()` when done (Deno and browsers keep workers alive).
+   *
+   * @example
+   * const wasm = await createWasmBackend({ threads: 2 });
+   * wasm.describe();   // '... 2 threads over shared memory ...'
    */
   threads?: number;
   /** Smallest matmul (in FLOPs, 2 m n k per batch entry) that is split over threads (default 1e6). */
