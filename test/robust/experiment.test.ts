@@ -2,12 +2,11 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import * as vm from '../../src/index.js';
-import { Dataset } from '../../src/data/dataset.js';
 import { experimentMarkdown, pairedGains, runExperiment, stat, summarizeCells, type ExperimentCell, type ExperimentProtocol } from '../../src/robust/index.js';
 import { EXPERIMENT_PRESETS, parseExperimentArgs } from '../../src/cli/experiment-command.js';
 import type { ModelSpec } from '../../src/train/model-factory.js';
 import { checkNoLeaks } from '../helpers/leak-check.js';
+import { tinyToyConfig, toyDataset } from './tiny-setup.js';
 
 checkNoLeaks();
 const dir = mkdtempSync(join(tmpdir(), 'varmat-experiment-'));
@@ -47,29 +46,9 @@ describe('experiment table', () => {
   });
 });
 
-function toy(n: number, seed: number): Dataset {
-  const rng = new vm.Rng(seed);
-  const a = new Float32Array(n * 12);
-  const b = new Float32Array(n * 15);
-  const labels = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    const c = i % 3;
-    labels[i] = c;
-    for (let j = 0; j < 12; j++) a[i * 12 + j] = 0.5 * rng.normal() + (j % 3 === c ? 1.5 : 0);
-    for (let j = 0; j < 15; j++) b[i * 15 + j] = 0.5 * rng.normal() + (j % 5 === c ? 1.5 : 0);
-  }
-  return new Dataset({ name: 'toy', classes: 3, labels, inputs: { a: { data: a, shape: [n, 4, 3] }, b: { data: b, shape: [n, 3, 5] } } });
-}
-
 describe('runExperiment', () => {
-  const modelSpec = {
-    kind: 'perceiver',
-    config: {
-      modalities: [{ name: 'a', channels: 3, axes: [4], bands: 1 }, { name: 'b', channels: 5, axes: [3], bands: 1 }],
-      classes: 3, numLatents: 3, latentDim: 8, crossDimHead: 4, latentHeads: 2, latentDimHead: 4, fusionHeads: 2, fusionDimHead: 4, ffMult: 2,
-    },
-  } as unknown as ModelSpec;
-  const data = { train: toy(24, 1), val: toy(12, 2), test: toy(12, 3) };
+  const modelSpec = { kind: 'perceiver', config: tinyToyConfig } as unknown as ModelSpec;
+  const data = { train: toyDataset(24, 1), val: toyDataset(12, 2), test: toyDataset(12, 3) };
   const protocol: ExperimentProtocol = {
     data: 'toy', model: 'perceiver', seeds: [4], attacks: ['fgsm-rs', 'fgsm-ep'], methods: ['avg', 'varmat'],
     cleanTrainSize: 24, cleanEpochs: 2, sharedClean: false, trainSize: 18, epochs: 2, valSize: 12, testSize: 12, batchSize: 6,

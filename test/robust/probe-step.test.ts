@@ -1,17 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import * as vm from '../../src/index.js';
-import { PerceiverFusion, type Parameter } from '../../src/nn/index.js';
+import { PerceiverFusion } from '../../src/nn/index.js';
 import { fgsmEp, fgsmRs } from '../../src/attacks/index.js';
 import { aggregateVulnerability, probe, robustStep } from '../../src/robust/index.js';
 import { checkNoLeaks } from '../helpers/leak-check.js';
+import { host, maxAbs, setAt, tinyAvConfig } from './tiny-setup.js';
 
-const tiny = {
-  modalities: [
-    { name: 'video', channels: 3, axes: [2, 2], bands: 2 },
-    { name: 'audio', channels: 5, axes: [3], bands: 1 },
-  ],
-  classes: 4, numLatents: 3, latentDim: 8, crossDimHead: 4, latentHeads: 2, latentDimHead: 4, fusionHeads: 2, fusionDimHead: 4, ffMult: 2,
-};
+const tiny = tinyAvConfig;
 const P = { dtype: 'float64' as const };
 
 checkNoLeaks();
@@ -21,15 +16,6 @@ function batch(b = 3): { x: Record<string, vm.Tensor>; y: vm.Tensor } {
     x: { video: vm.randn([b, 2, 2, 3], { seed: 1, ...P }), audio: vm.randn([b, 3, 5], { seed: 2, ...P }) },
     y: vm.tensor(Array.from({ length: b }, (_, i) => i % 4), [b], { dtype: 'int32' }),
   };
-}
-const host = (t: vm.Tensor): number[] => Array.from(t.dataSync(), Number);
-const maxAbs = (a: number[]): number => Math.max(...a.map(Math.abs));
-
-/** Sets element i of a parameter (float64). */
-function setAt(p: Parameter, i: number, value: number): void {
-  const d = Float64Array.from(p.value.dataSync() as Float64Array);
-  d[i] = value;
-  p.assign(vm.tensor(d, [...p.shape], P));
 }
 
 describe('probe', () => {

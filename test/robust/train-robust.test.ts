@@ -8,29 +8,15 @@ import { PerceiverFusion } from '../../src/nn/index.js';
 import { fgsmEp, fgsmMep } from '../../src/attacks/index.js';
 import { trainRobust } from '../../src/robust/index.js';
 import { checkNoLeaks } from '../helpers/leak-check.js';
+import { tinyToyConfig, toyDataset } from './tiny-setup.js';
 
-const tiny = {
-  modalities: [{ name: 'a', channels: 3, axes: [4], bands: 1 }, { name: 'b', channels: 5, axes: [3], bands: 1 }],
-  classes: 3, numLatents: 3, latentDim: 8, crossDimHead: 4, latentHeads: 2, latentDimHead: 4, fusionHeads: 2, fusionDimHead: 4, ffMult: 2,
-};
+const tiny = tinyToyConfig;
 
 checkNoLeaks();
 const dir = mkdtempSync(join(tmpdir(), 'varmat-robust-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function toy(n: number, seed: number): Dataset {
-  const rng = new vm.Rng(seed);
-  const a = new Float32Array(n * 12);
-  const b = new Float32Array(n * 15);
-  const labels = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    const c = i % 3;
-    labels[i] = c;
-    for (let j = 0; j < 12; j++) a[i * 12 + j] = 0.5 * rng.normal() + (j % 3 === c ? 1.5 : 0);
-    for (let j = 0; j < 15; j++) b[i * 15 + j] = 0.5 * rng.normal() + (j % 5 === c ? 1.5 : 0);
-  }
-  return new Dataset({ name: 'toy', classes: 3, labels, inputs: { a: { data: a, shape: [n, 4, 3] }, b: { data: b, shape: [n, 3, 5] } } });
-}
+const toy = toyDataset;
 
 describe('trainRobust', () => {
   const train = toy(24, 1);

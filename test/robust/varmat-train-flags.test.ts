@@ -8,6 +8,7 @@ import { PerceiverFusion } from '../../src/nn/index.js';
 import { makeTrainingAttack, parseVarmatTrainArgs } from '../../src/cli/varmat-train-command.js';
 import { trainRobust } from '../../src/robust/train-robust.js';
 import { checkNoLeaks } from '../helpers/leak-check.js';
+import { tinyToyConfig } from './tiny-setup.js';
 
 const base = ['--data', 'avmnist-synth', '--out', 'o'];
 
@@ -35,10 +36,7 @@ describe('trainRobust with the beyond-the-paper step options', () => {
   checkNoLeaks();
   const dir = mkdtempSync(join(tmpdir(), 'varmat-flags-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
-  const tiny = {
-    modalities: [{ name: 'a', channels: 3, axes: [4], bands: 1 }, { name: 'b', channels: 5, axes: [3], bands: 1 }],
-    classes: 3, numLatents: 3, latentDim: 8, crossDimHead: 4, latentHeads: 2, latentDimHead: 4, fusionHeads: 2, fusionDimHead: 4, ffMult: 2,
-  };
+  const tiny = tinyToyConfig;
   function toy(n: number, seed: number): Dataset {
     const rng = new vm.Rng(seed);
     const a = new Float32Array(n * 12);
