@@ -4,7 +4,11 @@
  * the main thread posts a job. A job is a number of independent chunks (parts of one kernel call
  * that write disjoint outputs); the main thread and the workers take chunks from a shared counter
  * until none are left, so a worker that wakes late (a busy machine) only means the main thread
- * does more of them. The call returns when every chunk is done and no worker is inside the job.
+ * does more of them. The counter carries the job's tag (high 16 bits; the next chunk in the low
+ * 16): a worker reads the job's arguments between reading the counter and claiming a chunk with
+ * compare-and-swap, so a claim succeeds only while that job is open and its arguments are the ones
+ * the worker read. A late worker never runs a chunk of a later job with stale arguments, and the
+ * call returns as soon as every chunk is done, without waiting for idle workers.
  *
  * Node: `worker_threads`. Browsers and Deno: module Web Workers from a Blob URL; a page must be
  * cross-origin isolated for SharedArrayBuffer. On a browser's main thread, where Atomics.wait is
@@ -22,6 +26,7 @@ const STOP = 6;      // 1: workers exit
 const NARGS = 7;     // arguments of the current job
 const SCRATCH = 8;   // scratch base (bytes, as u32) ...
 const SCRATCH_BYTES = 9; // ... and bytes per participant
+const ERROR = 10;    // 1: a worker's chunk threw (the job's result is incomplete)
 const ARGS = 16;     // kernel arguments (i32; pointers as u32 bits)
 const SLOTS = 64;
 /** Most chunks one job may have (the chunk index has 16 bits; headroom for overshooting claims). */
@@ -121,6 +126,7 @@ export function runChunk(k: ChunkKernels, a: ArrayLike<number>, i: number, scrat
 const WORKER_SOURCE = `
 const GEN = ${GEN}, NEXT = ${NEXT}, DONE = ${DONE}, CHUNKS = ${CHUNKS};
 const STOP = ${STOP}, NARGS = ${NARGS}, SCRATCH = ${SCRATCH}, SCRATCH_BYTES = ${SCRATCH_BYTES}, ARGS = ${ARGS};
+const ERROR = ${ERROR};
 const runChunk = ${runChunk.toString()};
 function serve(data, post) {
   const k = new WebAssembly.Instance(data.module, { env: { memory: data.memory } }).exports;
@@ -152,6 +158,8 @@ function serve(data, post) {
       if (heap === null || heap.buffer !== data.memory.buffer) heap = new Int32Array(data.memory.buffer);
       try {
         runChunk(k, a, i, scratch, heap);
+      } catch (e) {
+        Atomics.store(c, ERROR, 1);
       } finally {
         if (Atomics.add(c, DONE, 1) + 1 === chunks) Atomics.notify(c, DONE);
       }
@@ -286,6 +294,9 @@ export class ThreadPool {
       if (taken < chunks) Atomics.add(c, DONE, chunks - taken);
       // Wait only for the chunks that workers took.
       this.waitFor(DONE, (v) => v >= chunks);
+    }
+    if (Atomics.exchange(c, ERROR, 0) === 1) {
+      throw new VarmatError('BACKEND', 'wasm threads', 'a kernel chunk failed in a worker thread; its output is incomplete');
     }
   }
 
