@@ -29,7 +29,7 @@ export const EXPERIMENT_PRESETS: Record<'avmnist' | 'avmnist-synth', ExperimentP
     cleanTrainSize: 20000, cleanEpochs: 3, sharedClean: true, trainSize: 1500, epochs: 4, valSize: 300, testSize: 1000, batchSize: 40,
     lr: 8e-4, weightDecay: 1e-3, eps: 0.01, alpha: 1000, evalEps: 0.2, evalSteps: 10, extraEps: [],
   },
-  // About 4 minutes on an idle 2-core machine: the README's main job.
+  // About 3 minutes on an idle 2-core machine: the README's main job.
   'avmnist-synth': {
     data: 'avmnist-synth', model: 'perceiver', seeds: [0], attacks: ['fgsm-rs'], methods: ['avg', 'varmat'],
     cleanTrainSize: 3000, cleanEpochs: 3, sharedClean: false, trainSize: 1000, epochs: 2, valSize: 200, testSize: 500, batchSize: 40,
