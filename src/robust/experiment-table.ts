@@ -119,7 +119,7 @@ export function experimentMarkdown(cells: readonly ExperimentCell[], o: { attack
   const budgets = [...new Set(rows.flatMap((r) => r.robust.map((x) => x.eps)))].sort((a, b) => a - b);
   const mods = [...new Set(rows.flatMap((r) => Object.keys(r.vulnerability)))];
   const line = (c: string[]): string => `| ${c.join(' | ')} |`;
-  const head = ['attack', 'method', 'seeds', 'clean %', ...budgets.map((e) => `robust % @${e}${e === o.eps ? ' (paper)' : ''}`), ...mods.map((m) => `V ${m}`)];
+  const head = ['attack', 'method', 'seeds', 'clean %', ...budgets.map((e) => `robust % @${e}${e === o.eps ? ' (paper)' : ''}`), ...mods.map((m) => `test V ${m}`)];
   const body = rows.map((r) => [r.attack, r.method, String(r.seeds.length), pp(r.clean), ...budgets.map((e) => { const x = r.robust.find((b) => b.eps === e); return x ? pp(x.stat) : 'n/a'; }), ...mods.map((m) => sci(r.vulnerability[m]))]);
   const gains = pairedGains(cells, o.attacks, o.eps);
   const gainHead = ['attack', 'pairs', `robust gain (points) @${o.eps}`, 'clean change (points)'];

@@ -57,7 +57,7 @@ const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;'
  */
 export function reportMarkdown(rep: RobustReport): string {
   const mods = [...new Set(rep.runs.flatMap((r) => r.modalities))];
-  const head = ['run', 'AT', 'attack', 'test clean', 'test robust', 'best val robust (epoch)', ...mods.map((m) => `V ${m}`), 'train time'];
+  const head = ['run', 'AT', 'attack', 'test clean', 'test robust', 'best val robust (epoch)', ...mods.map((m) => `train V ${m}`), 'train time'];
   const rows = rep.runs.map((r) => {
     const last = r.history[r.history.length - 1];
     return [r.name, r.at, r.attack, pct(r.test?.cleanAccuracy), pct(r.test?.robustAccuracy),
