@@ -65,7 +65,7 @@ export function reportMarkdown(rep: RobustReport): string {
       ...mods.map((m) => (last && last.vulnerability[m] !== undefined ? last.vulnerability[m].toExponential(3) : 'n/a')), `${r.seconds.toFixed(0)} s`];
   });
   const line = (c: string[]): string => `| ${c.join(' | ')} |`;
-  return [`# ${rep.title}`, '', line(head), line(head.map(() => '---')), ...rows.map(line), '', `_${rep.definition}. V: mean over the last epoch of ||grad of the batch-mean CE w.r.t. z_m||_2._`, ''].join('\n');
+  return [`# ${rep.title}`, '', line(head), line(head.map(() => '---')), ...rows.map(line), '', `_${rep.definition}. train V: mean over the last epoch of the probe, ||grad of the batch-mean CE w.r.t. z_m||_2._`, ''].join('\n');
 }
 
 const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b', '#17becf', '#7f7f7f'];
