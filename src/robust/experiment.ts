@@ -159,23 +159,23 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
     const cleanDir = join(runsDir, `clean-s${cleanSeed}`);
     const cleanDone = join(cleanDir, 'done.json');
     if (existsSync(cleanDone)) {
-      if (cleanSeed === seed) stage({ stage: `clean-s${seed}`, status: 'skip' });
+      if (cleanSeed === seed) stage({ stage: `clean-s${cleanSeed}`, status: 'skip' });
     } else {
       const resume = existsSync(join(cleanDir, 'last.safetensors'));
-      stage({ stage: `clean-s${seed}`, status: resume ? 'resume' : 'start' });
-      const model = buildModel(options.modelSpec, { rng: seed });
+      stage({ stage: `clean-s${cleanSeed}`, status: resume ? 'resume' : 'start' });
+      const model = buildModel(options.modelSpec, { rng: cleanSeed });
       try {
         const r = await trainClassifier({
           model, train: cleanTrain, val, test: null, epochs: p.cleanEpochs, batchSize: p.batchSize, seed: cleanSeed,
           optimizer: { kind: 'adam', lr: p.lr, weightDecay: p.weightDecay }, outDir: cleanDir, resume,
           info: info(cleanSeed), ...(options.signal ? { signal: options.signal } : {}),
-          ...(options.onCleanEpoch ? { onEpoch: (rec: EpochRecord) => options.onCleanEpoch!(`clean-s${seed}`, rec) } : {}),
+          ...(options.onCleanEpoch ? { onEpoch: (rec: EpochRecord) => options.onCleanEpoch!(`clean-s${cleanSeed}`, rec) } : {}),
           ...(options.onProgress ? { onProgress: options.onProgress } : {}), ...(options.progressSeconds !== undefined ? { progressSeconds: options.progressSeconds } : {}),
         });
         if (r.interrupted) { interrupted = true; break; }
         const best = r.best ?? null;
         await writeFileAtomic(cleanDone, enc(`${JSON.stringify({ best, history: r.history }, null, 1)}\n`));
-        stage({ stage: `clean-s${seed}`, status: 'done', detail: best ? `val accuracy ${(100 * best.valAccuracy).toFixed(2)}% (epoch ${best.epoch + 1})` : '' });
+        stage({ stage: `clean-s${cleanSeed}`, status: 'done', detail: best ? `val accuracy ${(100 * best.valAccuracy).toFixed(2)}% (epoch ${best.epoch + 1})` : '' });
       } finally {
         model.dispose();
       }
