@@ -50,7 +50,7 @@ const USAGE = `usage: varmat experiment avmnist|avmnist-synth [options]
   --val N --test N         first N validation / test samples
   --eps X --alpha X        training budget (relative, split 1/K) and VARMAT weight (default 0.01, 1000)
   --eval-eps X --eval-steps N --extra-eps LIST   test PGD budget (paper 0.2), steps, extra budgets
-  --backend NAME           wasm (default), reference, auto
+  --backend NAME           wasm (default), reference, auto ; --threads N   WebAssembly worker threads (default 1)
   --title TEXT`;
 
 /** Parsed options of `varmat experiment`. */
@@ -59,6 +59,8 @@ export interface ExperimentArgs {
   runs: string;
   results: string;
   backend: 'auto' | vm.BackendName;
+  /** WebAssembly threads (null: the default). */
+  threads: number | null;
   title: string | null;
 }
 
@@ -92,6 +94,7 @@ export function parseExperimentArgs(args: readonly string[]): ExperimentArgs {
   let runs: string | null = null;
   let results: string | null = null;
   let backend: ExperimentArgs['backend'] = 'wasm';
+  let threads: number | null = null;
   let title: string | null = null;
   for (const cursor = { i: 1 }; cursor.i < args.length; cursor.i++) {
     const flag = args[cursor.i];
@@ -118,13 +121,14 @@ export function parseExperimentArgs(args: readonly string[]): ExperimentArgs {
       case '--eval-steps': p.evalSteps = int(1); break;
       case '--extra-eps': p.extraEps = numbers(flag, value(), false); break;
       case '--backend': backend = list(flag, value(), ['auto', 'wasm', 'reference', 'webgpu'] as const)[0]; break;
+      case '--threads': threads = int(1); break;
       case '--title': title = value(); break;
       default: bad('options', `one of the options below\n${USAGE}\n`, flag);
     }
   }
   p.extraEps = p.extraEps.filter((e) => e !== p.evalEps);
   const runsDir = runs ?? `runs/experiment-${data}`;
-  return { protocol: p, runs: runsDir, results: results ?? `${runsDir}/results`, backend, title };
+  return { protocol: p, runs: runsDir, results: results ?? `${runsDir}/results`, backend, threads, title };
 }
 
 /**
@@ -142,7 +146,7 @@ export async function experimentCommand(args: string[]): Promise<number> {
   const p = a.protocol;
   const started = performance.now();
   const since = (): string => formatDuration((performance.now() - started) / 1000);
-  console.log(`backend: ${await initBackend(a.backend)}`);
+  console.log(`backend: ${await initBackend(a.backend, a.threads)}`);
   console.log(describeProtocol(p));
   const loaded = await loadDataset(p.data, { sizes: { train: Math.max(p.trainSize, p.cleanTrainSize), val: p.valSize, test: p.testSize } });
   console.log(`data: ${p.data}, train ${loaded.train.size}, val ${loaded.val.size}, test ${loaded.test.size} (${since()})`);

@@ -28,6 +28,7 @@ const USAGE = `usage: varmat train --data NAME --out DIR [options]
   --batch-size B           default 40 (the paper's AV-MNIST batch)
   --seed S                 weights and shuffling (default 0)
   --backend NAME           wasm (default), reference, webgpu, auto
+  --threads N              WebAssembly worker threads (default 1; pays with N free cores)
   --optimizer adam|adamw|sgd   default adam (the paper: lr 8e-4, coupled weight decay 1e-3)
   --lr X --weight-decay X --momentum X
   --schedule constant|cosine|step   default constant; --step-size N --gamma X for step
@@ -47,6 +48,8 @@ export interface TrainArgs {
   batchSize: number;
   seed: number;
   backend: 'auto' | vm.BackendName;
+  /** WebAssembly threads (null: the default). */
+  threads: number | null;
   optimizer: OptimizerSpec;
   schedule: { kind: 'constant' | 'cosine' | 'step'; stepSize?: number; gamma?: number };
   clipNorm: number | null;
@@ -109,6 +112,7 @@ export function parseTrainArgs(args: readonly string[]): TrainArgs {
       case '--gamma': schedule.gamma = num(); break;
       case '--clip-norm': out.clipNorm = num(); break;
       case '--resume': out.resume = true; break;
+      case '--threads': out.threads = int(1); break;
       case '--modalities': out.modalities = value().split(',').filter((m) => m.length > 0); break;
       case '--train': case '--val': case '--test': sizes[flag.slice(2) as 'train'] = int(0); break;
       case '--spec-size': out.dataOptions.specSize = int(2); break;
@@ -144,6 +148,7 @@ export function parseTrainArgs(args: readonly string[]): TrainArgs {
     batchSize: out.batchSize ?? 40,
     seed: out.seed ?? 0,
     backend: out.backend ?? 'wasm',
+    threads: out.threads ?? null,
     optimizer: {
       kind: optimizerKind,
       lr: lr ?? (optimizerKind === 'sgd' ? 0.05 : paper ? 8e-4 : 1e-3),
@@ -167,8 +172,8 @@ function makeSchedule(a: TrainArgs): LrSchedule {
 }
 
 /** Initialises the requested backend (an unavailable one is an error, never a silent fallback). */
-export async function initBackend(name: 'auto' | vm.BackendName): Promise<string> {
-  return vm.init({ backend: name });
+export async function initBackend(name: 'auto' | vm.BackendName, threads: number | null = null): Promise<string> {
+  return vm.init({ backend: name, ...(threads === null ? {} : { threads }) });
 }
 
 /**
@@ -183,7 +188,7 @@ export async function trainCommand(args: string[]): Promise<number> {
     return 0;
   }
   const a = parseTrainArgs(args);
-  const described = await initBackend(a.backend);
+  const described = await initBackend(a.backend, a.threads);
   const started = performance.now();
   console.log(`backend: ${described}`);
   console.log(`data: ${a.data} ...`);

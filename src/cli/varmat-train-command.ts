@@ -188,7 +188,7 @@ export async function varmatTrainCommand(args: string[]): Promise<number> {
   }
   const v = parseVarmatTrainArgs(args);
   const a = v.base;
-  const described = await initBackend(a.backend);
+  const described = await initBackend(a.backend, a.threads);
   const started = performance.now();
   console.log(`backend: ${described}`);
   const ds = await loadTrainData(a, started);

@@ -116,7 +116,9 @@ describe('varmat experiment', () => {
   it('parses flags over the dataset preset', () => {
     const a = parseExperimentArgs(['avmnist', '--seeds', '0,1', '--attacks', 'fgsm-rs,fgsm-pco', '--train', '500', '--extra-eps', '0.05,0.2', '--clean-per-seed']);
     expect(a.protocol).toEqual({ ...EXPERIMENT_PRESETS.avmnist, seeds: [0, 1], attacks: ['fgsm-rs', 'fgsm-pco'], trainSize: 500, extraEps: [0.05], sharedClean: false });
-    expect([a.runs, a.results]).toEqual(['runs/experiment-avmnist', 'runs/experiment-avmnist/results']);
+    expect([a.runs, a.results, a.threads]).toEqual(['runs/experiment-avmnist', 'runs/experiment-avmnist/results', null]);
+    expect(parseExperimentArgs(['avmnist-synth', '--threads', '2']).threads).toBe(2);
+    expect(() => parseExperimentArgs(['avmnist', '--threads', '0'])).toThrowError(/--threads.*>= 1/);
     expect(() => parseExperimentArgs(['mosei'])).toThrowError(/'avmnist' or 'avmnist-synth'.*'mosei'/);
     expect(() => parseExperimentArgs(['avmnist', '--attacks', 'fgsm-rs,pgd'])).toThrowError(/--attacks/);
     expect(() => parseExperimentArgs(['avmnist', '--seeds', '1.5'])).toThrowError(/--seeds/);
