@@ -62,6 +62,12 @@ export function gelu64(x: f64): f64 {
   return 0.5 * x * c;
 }
 
+/** The standard normal CDF: 0.5 (1 + erf(x / sqrt 2)), through erfc on both sides. */
+export function normcdf64(x: f64): f64 {
+  const z = x * SQRT1_2;
+  return z >= 0 ? 1.0 - 0.5 * erfcPos(z) : 0.5 * erfcPos(-z);
+}
+
 /** Logistic sigmoid without overflow. */
 export function sigmoid64(x: f64): f64 {
   return 1.0 / (1.0 + Math.exp(-x));
@@ -226,6 +232,15 @@ const K_MINUS_THIRD = 14, K_2_15 = 15, K_SIXTY = 16, K_SQRT2 = 17, K_LN2 = 18;
   return f64x2.mul(f64x2.mul(x, kv(K_HALF)), c);
 }
 
+/** Standard normal CDF of two f64 lanes (GELU without the factor x). */
+// @ts-ignore: decorator
+@inline function normcdf2(x: v128): v128 {
+  const z = f64x2.mul(x, kv(K_SQRT1_2));
+  const e = erfcPos2(f64x2.abs(z));
+  const c = v128.bitselect(f64x2.sub(kv(K_TWO), e), e, f64x2.ge(z, f64x2.splat(0)));
+  return f64x2.mul(c, kv(K_HALF));
+}
+
 /** Sigmoid of two f64 lanes. */
 // @ts-ignore: decorator
 @inline function sigmoid2(x: v128): v128 {
@@ -269,6 +284,7 @@ export const F_TANH: i32 = 2;
 export const F_GELU: i32 = 3;
 export const F_ERF: i32 = 4;
 export const F_LOG: i32 = 5;
+export const F_NORMCDF: i32 = 6;
 
 // @ts-ignore: decorator
 @inline function apply2(f: i32, x: v128): v128 {
@@ -277,6 +293,7 @@ export const F_LOG: i32 = 5;
   if (f == F_TANH) return tanh2(x);
   if (f == F_GELU) return gelu2(x);
   if (f == F_ERF) return erf2(x);
+  if (f == F_NORMCDF) return normcdf2(x);
   return logPos2(x);
 }
 
@@ -304,5 +321,6 @@ export const F_LOG: i32 = 5;
   if (f == F_TANH) return <f32>Math.tanh(x);
   if (f == F_GELU) return <f32>gelu64(x);
   if (f == F_ERF) return <f32>erf64(x);
+  if (f == F_NORMCDF) return <f32>normcdf64(x);
   return <f32>Math.log(x);
 }

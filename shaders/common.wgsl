@@ -109,6 +109,17 @@ fn erfF(x: f32) -> f32 {
   return sign(x) * (1.0 - erfcLarge(t));
 }
 
+// The standard normal CDF 0.5 (1 + erf(x / sqrt 2)); on the far left 0.5 erfc(|x| / sqrt 2).
+fn normcdfF(x: f32) -> f32 {
+  if (isNanF(x)) { return x; }
+  let t = x * 0.7071067811865476;
+  if (t <= -1.0) {
+    if (t <= -10.0) { return 0.0; }
+    return 0.5 * erfcLarge(-t);
+  }
+  return 0.5 * (1.0 + erfF(t));
+}
+
 // GELU, exact form: 0.5 x (1 + erf(x / sqrt 2)); on the far left 0.5 x erfc(|x| / sqrt 2), which
 // keeps full relative precision where 1 + erf would cancel.
 fn geluF(x: f32) -> f32 {

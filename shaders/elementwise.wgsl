@@ -216,6 +216,7 @@ fn unaryF(x: f32) -> f32 {
     case 16u: { return cosF(x); }
     case 17u: { return floor(x); }
     case 18u: { return select(0.0, 1.0, isNanF(x)); }
+    case 19u: { return normcdfF(x); }
     default: { return makeNan(); }
   }
 }

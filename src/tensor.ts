@@ -233,6 +233,7 @@ export class Tensor {
   sigmoid(): Tensor { return ops.sigmoid(this); }
   relu(): Tensor { return ops.relu(this); }
   gelu(): Tensor { return ops.gelu(this); }
+  normcdf(): Tensor { return ops.normcdf(this); }
   erf(): Tensor { return ops.erf(this); }
   sin(): Tensor { return ops.sin(this); }
   cos(): Tensor { return ops.cos(this); }

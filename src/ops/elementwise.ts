@@ -3,7 +3,7 @@ import { isFloat, type DType } from '../dtype.js';
 import { fail } from '../errors.js';
 import { broadcastShapes, reducedAxesOfBroadcast, sameShape, type Shape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
-import { record } from '../autograd/tape.js';
+import { needsRecord, record } from '../autograd/tape.js';
 import {
   backendOf, checkFloat, checkSameDtype, checkTensor, scalarLike, untracked, withOperand, wrap,
 } from './op.js';
@@ -33,7 +33,6 @@ function mask(fn: () => Tensor): Tensor {
   return untracked(fn);
 }
 
-const SQRT1_2 = Math.SQRT1_2;
 const INV_SQRT_2PI = 0.3989422804014327;
 const TWO_OVER_SQRT_PI = 1.1283791670955126;
 
@@ -73,13 +72,25 @@ export function sigmoid(x: Tensor): Tensor {
 export function relu(x: Tensor): Tensor {
   return unaryOp('relu', x, (g, x) => mul(g, mask(() => gt(x, 0))));
 }
-/** GELU, exact form x * Phi(x) (Phi the standard normal CDF, through erf). */
+/**
+ * GELU, exact form x * Phi(x) (Phi the standard normal CDF). Without gradient recording it is one
+ * fused kernel; with it, the product x * normcdf(x), so that the backward pass reuses Phi from the
+ * forward pass (g Phi + g x phi: no erf) and differentiates again through ops that have gradients.
+ * The two forms agree to float32 rounding.
+ */
 export function gelu(x: Tensor): Tensor {
-  return unaryOp('gelu', x, (g, x) => {
-    const cdf = mul(add(erf(mul(x, SQRT1_2)), 1), 0.5);
-    const pdf = mul(exp(mul(square(x), -0.5)), INV_SQRT_2PI);
-    return mul(g, add(cdf, mul(x, pdf)));
-  });
+  checkTensor('gelu', 'x', x);
+  checkFloat('gelu', 'x', x);
+  if (needsRecord([x])) return mul(x, normcdf(x));
+  return unaryOp('gelu', x, (g, x) => mul(g, add(normcdf(x), mul(x, normalPdf(x)))));
+}
+/** The standard normal CDF Phi(x) = (1 + erf(x / sqrt 2)) / 2, to float32 rounding in both tails. */
+export function normcdf(x: Tensor): Tensor {
+  return unaryOp('normcdf', x, (g, x) => mul(g, normalPdf(x)));
+}
+/** The standard normal density phi(x) = exp(-x^2 / 2) / sqrt(2 pi), from differentiable ops. */
+function normalPdf(x: Tensor): Tensor {
+  return mul(exp(mul(square(x), -0.5)), INV_SQRT_2PI);
 }
 /** The error function. */
 export function erf(x: Tensor): Tensor {

@@ -45,6 +45,19 @@ describe('elementwise and reductions', () => {
     const known = [0.5204998778130465, 0.8427007929497149, 0.9999779095030014, -0.9953222650189527, 0.9999999998033839];
     known.forEach((k, i) => expect(Math.abs(e[i] - k)).toBeLessThanOrEqual(2 * Number.EPSILON * Math.abs(k)));
     expect(f64([1]).gelu().item()).toBeCloseTo(0.8413447460685429, 15);
+    const phi = f64([1, -1, -10, 0]).normcdf().dataSync();
+    const knownPhi = [0.8413447460685429, 0.15865525393145707, 7.619853024160527e-24, 0.5];
+    knownPhi.forEach((k, i) => expect(Math.abs(phi[i] - k)).toBeLessThanOrEqual(1e-14 * Math.abs(k)));
+  }));
+
+  it('gelu gives the same values with and without gradient recording', () => t(() => {
+    const values = [-12, -3.5, -1, -1e-3, 0, 2e-4, 0.7, 4, 9];
+    const fused = f64(values).gelu().dataSync();
+    const x = f64(values).requiresGrad_();
+    const recorded = x.gelu();
+    expect(recorded.requiresGrad).toBe(true);
+    const r = recorded.dataSync();
+    values.forEach((_, i) => expect(Math.abs(r[i] - fused[i])).toBeLessThanOrEqual(4 * Number.EPSILON * Math.abs(fused[i])));
   }));
 
   it('reduces over any axes', () => t(() => {

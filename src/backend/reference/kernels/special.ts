@@ -32,6 +32,7 @@ export function erf(x: number): number {
 
 /** erfc(x) for x >= 3 by the continued fraction erfc(x) = exp(-x^2)/sqrt(pi) * 1/(x + (1/2)/(x + 1/(x + (3/2)/(x + ...)))). */
 function erfcLarge(x: number): number {
+  if (x === Infinity) return 0;
   const tiny = 1e-300;
   let f = x;
   let c = x;
@@ -57,6 +58,11 @@ const SQRT1_2 = Math.SQRT1_2;
  * 1 + erf(z) cancels (to 0 below z = -6), so the tail uses erfc(-z) directly.
  */
 export function gelu(x: number): number {
+  return x * normcdf(x);
+}
+
+/** The standard normal CDF Phi(x) = (1 + erf(x / sqrt 2)) / 2, through erfc on the far left (as `gelu`). */
+export function normcdf(x: number): number {
   const z = x * SQRT1_2;
-  return 0.5 * x * (z <= -3 ? erfcLarge(-z) : 1 + erf(z));
+  return 0.5 * (z <= -3 ? erfcLarge(-z) : 1 + erf(z));
 }
