@@ -1,13 +1,13 @@
 // Elementwise kernels over f32: unary ops, broadcasting binary ops (strided walk with contiguous
 // and scalar fast paths for the innermost axis), clip and casts.
 
-import { apply1, apply4, F_ERF, F_EXP, F_GELU, F_LOG, F_NORMCDF, F_SIGMOID, F_TANH } from './math';
+import { apply1, apply4, F_ERF, F_EXP, F_GELU, F_LOG, F_NORMCDF, F_NORMPDF, F_SIGMOID, F_TANH } from './math';
 import { at } from './simd';
 
 // Unary op codes (mirrored in src/backend/wasm/op-codes.ts).
 const NEG = 0, ABS = 1, SIGN = 2, EXP = 3, LOG = 4, LOG1P = 5, SQRT = 6, RSQRT = 7, SQUARE = 8;
 const RECIPROCAL = 9, TANH = 10, SIGMOID = 11, RELU = 12, GELU = 13, ERF = 14, SIN = 15, COS = 16;
-const FLOOR = 17, ISNAN = 18, NORMCDF = 19;
+const FLOOR = 17, ISNAN = 18, NORMCDF = 19, NORMPDF = 20;
 
 /** Whether unary op `op` has a vector form. */
 // @ts-ignore: decorator
@@ -25,6 +25,7 @@ const FLOOR = 17, ISNAN = 18, NORMCDF = 19;
   if (op == GELU) return F_GELU;
   if (op == ERF) return F_ERF;
   if (op == NORMCDF) return F_NORMCDF;
+  if (op == NORMPDF) return F_NORMPDF;
   return -1;
 }
 
@@ -98,6 +99,7 @@ export function unary(op: i32, x: usize, out: usize, n: i32): void {
     case FLOOR: unaryLoop(FLOOR, x, out, n); break;
     case ISNAN: unaryLoop(ISNAN, x, out, n); break;
     case NORMCDF: unaryLoop(NORMCDF, x, out, n); break;
+    case NORMPDF: unaryLoop(NORMPDF, x, out, n); break;
     default: break;
   }
 }

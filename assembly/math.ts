@@ -16,6 +16,7 @@ const LN2_LO: f64 = 1.9082149292705877e-10;
 const LN2: f64 = 0.6931471805599453;
 const TWO_OVER_SQRT_PI: f64 = 1.1283791670955126;
 const SQRT1_2: f64 = 0.7071067811865476;
+const INV_SQRT_2PI: f64 = 0.3989422804014327;
 
 // ---- scalar ------------------------------------------------------------------------------------
 
@@ -98,11 +99,11 @@ const LOG_C = memory.data<f64>([
 // Other constants, by index below.
 const K = memory.data<f64>([
   -200, 200, LOG2E, LN2_HI, LN2_LO, 0.5, 1.0, T_MIN, S_SCALE, -1.0, 2.0, SQRT1_2, 1e-3,
-  TWO_OVER_SQRT_PI, -1.0 / 3.0, 2.0 / 15.0, 60, 1.4142135623730951, LN2,
+  TWO_OVER_SQRT_PI, -1.0 / 3.0, 2.0 / 15.0, 60, 1.4142135623730951, LN2, -0.5, INV_SQRT_2PI,
 ]);
 const K_LO = 0, K_HI = 1, K_LOG2E = 2, K_LN2_HI = 3, K_LN2_LO = 4, K_HALF = 5, K_ONE = 6, K_TMIN = 7;
 const K_SSCALE = 8, K_MINUS_ONE = 9, K_TWO = 10, K_SQRT1_2 = 11, K_SMALL = 12, K_2_SQRTPI = 13;
-const K_MINUS_THIRD = 14, K_2_15 = 15, K_SIXTY = 16, K_SQRT2 = 17, K_LN2 = 18;
+const K_MINUS_THIRD = 14, K_2_15 = 15, K_SIXTY = 16, K_SQRT2 = 17, K_LN2 = 18, K_MINUS_HALF = 19, K_INV_SQRT_2PI = 20;
 
 // @ts-ignore: decorator
 @inline function kv(i: i32): v128 {
@@ -285,6 +286,7 @@ export const F_GELU: i32 = 3;
 export const F_ERF: i32 = 4;
 export const F_LOG: i32 = 5;
 export const F_NORMCDF: i32 = 6;
+export const F_NORMPDF: i32 = 7;
 
 // @ts-ignore: decorator
 @inline function apply2(f: i32, x: v128): v128 {
@@ -294,6 +296,7 @@ export const F_NORMCDF: i32 = 6;
   if (f == F_GELU) return gelu2(x);
   if (f == F_ERF) return erf2(x);
   if (f == F_NORMCDF) return normcdf2(x);
+  if (f == F_NORMPDF) return f64x2.mul(exp2v(f64x2.mul(f64x2.mul(x, x), kv(K_MINUS_HALF))), kv(K_INV_SQRT_2PI));
   return logPos2(x);
 }
 
@@ -322,5 +325,6 @@ export const F_NORMCDF: i32 = 6;
   if (f == F_GELU) return <f32>gelu64(x);
   if (f == F_ERF) return <f32>erf64(x);
   if (f == F_NORMCDF) return <f32>normcdf64(x);
+  if (f == F_NORMPDF) return <f32>(INV_SQRT_2PI * Math.exp(-0.5 * x * x));
   return <f32>Math.log(x);
 }

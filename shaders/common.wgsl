@@ -120,6 +120,14 @@ fn normcdfF(x: f32) -> f32 {
   return 0.5 * (1.0 + erfF(t));
 }
 
+// The standard normal density exp(-x^2 / 2) / sqrt(2 pi) (0 beyond |x| = 15, where float32 underflows).
+fn normpdfF(x: f32) -> f32 {
+  if (isNanF(x)) { return x; }
+  let t = abs(x);
+  if (t > 15.0) { return 0.0; }
+  return 0.3989422804014327 * expNegSquare(t * 0.7071067811865476);
+}
+
 // GELU, exact form: 0.5 x (1 + erf(x / sqrt 2)); on the far left 0.5 x erfc(|x| / sqrt 2), which
 // keeps full relative precision where 1 + erf would cancel.
 fn geluF(x: f32) -> f32 {

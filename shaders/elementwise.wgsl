@@ -217,6 +217,7 @@ fn unaryF(x: f32) -> f32 {
     case 17u: { return floor(x); }
     case 18u: { return select(0.0, 1.0, isNanF(x)); }
     case 19u: { return normcdfF(x); }
+    case 20u: { return normpdfF(x); }
     default: { return makeNan(); }
   }
 }

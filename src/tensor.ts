@@ -234,6 +234,7 @@ export class Tensor {
   relu(): Tensor { return ops.relu(this); }
   gelu(): Tensor { return ops.gelu(this); }
   normcdf(): Tensor { return ops.normcdf(this); }
+  normpdf(): Tensor { return ops.normpdf(this); }
   erf(): Tensor { return ops.erf(this); }
   sin(): Tensor { return ops.sin(this); }
   cos(): Tensor { return ops.cos(this); }

@@ -113,7 +113,7 @@ export interface DataHandle {
 export type UnaryOp =
   | 'neg' | 'abs' | 'sign' | 'exp' | 'log' | 'log1p' | 'sqrt' | 'rsqrt' | 'square' | 'reciprocal'
   | 'tanh' | 'sigmoid' | 'relu' | 'gelu' | 'erf' | 'sin' | 'cos' | 'floor' | 'isnan'
-  | 'normcdf';
+  | 'normcdf' | 'normpdf';
 
 export type BinaryOp =
   | 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum'

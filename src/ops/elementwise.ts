@@ -33,7 +33,6 @@ function mask(fn: () => Tensor): Tensor {
   return untracked(fn);
 }
 
-const INV_SQRT_2PI = 0.3989422804014327;
 const TWO_OVER_SQRT_PI = 1.1283791670955126;
 
 /** -x */
@@ -82,15 +81,15 @@ export function gelu(x: Tensor): Tensor {
   checkTensor('gelu', 'x', x);
   checkFloat('gelu', 'x', x);
   if (needsRecord([x])) return mul(x, normcdf(x));
-  return unaryOp('gelu', x, (g, x) => mul(g, add(normcdf(x), mul(x, normalPdf(x)))));
+  return unaryOp('gelu', x, (g, x) => mul(g, add(normcdf(x), mul(x, normpdf(x)))));
 }
 /** The standard normal CDF Phi(x) = (1 + erf(x / sqrt 2)) / 2, to float32 rounding in both tails. */
 export function normcdf(x: Tensor): Tensor {
-  return unaryOp('normcdf', x, (g, x) => mul(g, normalPdf(x)));
+  return unaryOp('normcdf', x, (g, x) => mul(g, normpdf(x)));
 }
-/** The standard normal density phi(x) = exp(-x^2 / 2) / sqrt(2 pi), from differentiable ops. */
-function normalPdf(x: Tensor): Tensor {
-  return mul(exp(mul(square(x), -0.5)), INV_SQRT_2PI);
+/** The standard normal density phi(x) = exp(-x^2 / 2) / sqrt(2 pi). */
+export function normpdf(x: Tensor): Tensor {
+  return unaryOp('normpdf', x, (g, x, y) => mul(g, mul(neg(x), y)));
 }
 /** The error function. */
 export function erf(x: Tensor): Tensor {

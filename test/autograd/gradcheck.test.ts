@@ -41,6 +41,7 @@ describe('unary ops', () => {
   check('gelu', (x) => x.gelu(), () => [rnd(shape, 13, (v) => 2 * v)]);
   check('erf', (x) => x.erf(), () => [rnd(shape, 14)]);
   check('normcdf', (x) => x.normcdf(), () => [rnd(shape, 15, (v) => 3 * v)]);
+  check('normpdf', (x) => x.normpdf(), () => [rnd(shape, 16, (v) => 3 * v)]);
   check('sin', (x) => x.sin(), () => [rnd(shape, 15)]);
   check('cos', (x) => x.cos(), () => [rnd(shape, 16)]);
   check('clip', (x) => x.clip(-0.5, 0.7), () => [rnd(shape, 17, (v) => (Math.abs(Math.abs(v) - 0.6) < 0.15 ? v + 0.3 : v))]);

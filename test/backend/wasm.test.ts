@@ -154,7 +154,7 @@ describe.each(variants)('wasm backend (%s build, %i thread(s)) vs reference', (v
     if (!available) ctx.skip();
     const ops = [
       'neg', 'abs', 'sign', 'exp', 'log', 'log1p', 'sqrt', 'rsqrt', 'square', 'reciprocal',
-      'tanh', 'sigmoid', 'relu', 'gelu', 'erf', 'sin', 'cos', 'floor', 'isnan', 'normcdf',
+      'tanh', 'sigmoid', 'relu', 'gelu', 'erf', 'sin', 'cos', 'floor', 'isnan', 'normcdf', 'normpdf',
     ] as const;
     const positive = new Set(['log', 'sqrt', 'rsqrt']);
     for (const op of ops) {
@@ -173,7 +173,7 @@ describe.each(variants)('wasm backend (%s build, %i thread(s)) vs reference', (v
     const x = new Float32Array(n);
     for (let i = 0; i < n; i++) x[i] = -20 + (40 * i) / (n - 1);
     const ref = new ReferenceBackend();
-    for (const op of ['exp', 'tanh', 'sigmoid', 'gelu', 'erf', 'normcdf', 'log'] as const) {
+    for (const op of ['exp', 'tanh', 'sigmoid', 'gelu', 'erf', 'normcdf', 'normpdf', 'log'] as const) {
       const input = op === 'log' ? x.map((v) => Math.abs(v) + 1e-30) : x;
       const h = be.upload(input, 'float32');
       const out = be.unary(op, h);

@@ -48,6 +48,8 @@ describe('elementwise and reductions', () => {
     const phi = f64([1, -1, -10, 0]).normcdf().dataSync();
     const knownPhi = [0.8413447460685429, 0.15865525393145707, 7.619853024160527e-24, 0.5];
     knownPhi.forEach((k, i) => expect(Math.abs(phi[i] - k)).toBeLessThanOrEqual(1e-14 * Math.abs(k)));
+    const pdf = f64([0, 1, -3]).normpdf().dataSync();
+    [0.3989422804014327, 0.24197072451914337, 0.0044318484119380075].forEach((k, i) => expect(Math.abs(pdf[i] - k)).toBeLessThanOrEqual(1e-15 * k));
   }));
 
   it('gelu gives the same values with and without gradient recording', () => t(() => {

@@ -26,12 +26,12 @@ const awayFromZero = (v: number): number => (v >= 0 ? v + 0.1 : v - 0.1);
 
 const UNARY_INPUT: Partial<Record<UnaryOp, (v: number) => number>> = {
   log: positive, log1p: (v) => Math.abs(v) * 0.5 - 0.4, sqrt: positive, rsqrt: positive, reciprocal: awayFromZero,
-  exp: (v) => 3 * v, tanh: (v) => 2 * v, sigmoid: (v) => 4 * v, gelu: (v) => 3 * v, erf: (v) => 2 * v, normcdf: (v) => 3 * v,
+  exp: (v) => 3 * v, tanh: (v) => 2 * v, sigmoid: (v) => 4 * v, gelu: (v) => 3 * v, erf: (v) => 2 * v, normcdf: (v) => 3 * v, normpdf: (v) => 3 * v,
   sin: (v) => 3 * v, cos: (v) => 3 * v, floor: (v) => 4 * v,
 };
 const FLOAT_UNARY: UnaryOp[] = [
   'neg', 'abs', 'sign', 'exp', 'log', 'log1p', 'sqrt', 'rsqrt', 'square', 'reciprocal', 'tanh', 'sigmoid', 'relu',
-  'gelu', 'erf', 'sin', 'cos', 'floor', 'isnan', 'normcdf',
+  'gelu', 'erf', 'sin', 'cos', 'floor', 'isnan', 'normcdf', 'normpdf',
 ];
 
 add('unary float32 ops on 1000 normal inputs', async (h) => {
@@ -44,7 +44,7 @@ add('unary float32 ops on 1000 normal inputs', async (h) => {
 add('unary special functions over wide ranges (grid of 4001 points)', async (h) => {
   const grid = (lo: number, hi: number): Float64Array => Float64Array.from({ length: 4001 }, (_, i) => f32(lo + ((hi - lo) * i) / 4000));
   const ranges: [UnaryOp, number, number][] = [
-    ['erf', -6, 6], ['gelu', -14, 6], ['normcdf', -14, 6], ['tanh', -12, 12], ['sigmoid', -30, 30], ['exp', -80, 80], ['log', 1e-6, 1e6],
+    ['erf', -6, 6], ['gelu', -14, 6], ['normcdf', -14, 6], ['normpdf', -13, 13], ['tanh', -12, 12], ['sigmoid', -30, 30], ['exp', -80, 80], ['log', 1e-6, 1e6],
     ['log1p', -0.9, 10], ['sin', -10, 10], ['cos', -10, 10],
   ];
   for (const [op, lo, hi] of ranges) {

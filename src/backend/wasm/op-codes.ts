@@ -4,7 +4,7 @@ import type { BinaryOp, ReduceOp, UnaryOp } from '../backend.js';
 export const UNARY_CODE: Record<UnaryOp, number> = {
   neg: 0, abs: 1, sign: 2, exp: 3, log: 4, log1p: 5, sqrt: 6, rsqrt: 7, square: 8, reciprocal: 9,
   tanh: 10, sigmoid: 11, relu: 12, gelu: 13, erf: 14, sin: 15, cos: 16, floor: 17, isnan: 18,
-  normcdf: 19,
+  normcdf: 19, normpdf: 20,
 };
 
 /** Binary op codes of the kernels module (assembly/elementwise.ts). */

@@ -1,7 +1,7 @@
 import { allocArray, type DType, type TypedArray } from '../../../dtype.js';
 import { broadcastStrides, sizeOf, type Shape } from '../../../shape.js';
 import type { BinaryOp, UnaryOp } from '../../backend.js';
-import { erf, gelu, normcdf } from './special.js';
+import { erf, gelu, normcdf, normpdf } from './special.js';
 
 /** Scalar definitions of the unary ops, in float64. */
 export const UNARY: Record<UnaryOp, (x: number) => number> = {
@@ -25,6 +25,7 @@ export const UNARY: Record<UnaryOp, (x: number) => number> = {
   floor: Math.floor,
   isnan: (x) => (Number.isNaN(x) ? 1 : 0),
   normcdf,
+  normpdf,
 };
 
 /** Scalar definitions of the binary ops; comparisons give 1 or 0. */

@@ -61,6 +61,13 @@ export function gelu(x: number): number {
   return x * normcdf(x);
 }
 
+const INV_SQRT_2PI = 0.3989422804014327;
+
+/** The standard normal density exp(-x^2 / 2) / sqrt(2 pi). */
+export function normpdf(x: number): number {
+  return INV_SQRT_2PI * Math.exp(-0.5 * x * x);
+}
+
 /** The standard normal CDF Phi(x) = (1 + erf(x / sqrt 2)) / 2, through erfc on the far left (as `gelu`). */
 export function normcdf(x: number): number {
   const z = x * SQRT1_2;
