@@ -165,6 +165,70 @@ export function layerNorm(x: usize, gamma: usize, beta: usize, out: usize, rows:
   }
 }
 
+/**
+ * layerNorm's backward pass per row, in f64: dx = rstd (g gamma - mean(g gamma) - xhat mean(g gamma
+ * xhat)) and gxhat = g xhat (summed over rows, d gamma), with xhat = (x - mean) rstd.
+ */
+export function layerNormBackward(x: usize, gamma: usize, g: usize, dx: usize, gxhat: usize, rows: i32, cols: i32, eps: f64): void {
+  const n = <f64>cols;
+  for (let r = 0; r < rows; r++) {
+    const off = r * cols;
+    const xr = at(x, off);
+    const gr = at(g, off);
+    const mean = rowSum(xr, cols, 0, 0) / n;
+    const rstd = 1.0 / Math.sqrt(rowSum(xr, cols, 2, mean) / n + eps);
+    // m1 = mean(g gamma), m2 = mean(g gamma (x - mean)) * rstd.
+    let m1: f64 = 0, m2: f64 = 0;
+    let i = 0;
+    if (ASC_FEATURE_SIMD) {
+      const mv = f64x2.splat(mean);
+      let a0 = f64x2.splat(0), a1 = f64x2.splat(0), b0 = f64x2.splat(0), b1 = f64x2.splat(0);
+      for (; i + 4 <= cols; i += 4) {
+        const d = f32x4.mul(v128.load(at(gr, i)), v128.load(at(gamma, i)));
+        const v = v128.load(at(xr, i));
+        const dl = lo2(d), dh = hi2(d);
+        a0 = f64x2.add(a0, dl);
+        a1 = f64x2.add(a1, dh);
+        b0 = f64x2.add(b0, f64x2.mul(dl, f64x2.sub(lo2(v), mv)));
+        b1 = f64x2.add(b1, f64x2.mul(dh, f64x2.sub(hi2(v), mv)));
+      }
+      m1 = sum2(f64x2.add(a0, a1));
+      m2 = sum2(f64x2.add(b0, b1));
+    }
+    for (; i < cols; i++) {
+      const d = <f64>(load<f32>(at(gr, i)) * load<f32>(at(gamma, i)));
+      m1 += d;
+      m2 += d * (<f64>load<f32>(at(xr, i)) - mean);
+    }
+    m1 /= n;
+    m2 = m2 * rstd / n;
+    const dr = at(dx, off);
+    const hr = at(gxhat, off);
+    i = 0;
+    if (ASC_FEATURE_SIMD) {
+      const mv = f64x2.splat(mean), rv = f64x2.splat(rstd), m1v = f64x2.splat(m1), m2v = f64x2.splat(m2);
+      for (; i + 4 <= cols; i += 4) {
+        const gv = v128.load(at(gr, i));
+        const d = f32x4.mul(gv, v128.load(at(gamma, i)));
+        const v = v128.load(at(xr, i));
+        const xl = f64x2.mul(f64x2.sub(lo2(v), mv), rv);
+        const xh = f64x2.mul(f64x2.sub(hi2(v), mv), rv);
+        const l = f64x2.mul(rv, f64x2.sub(f64x2.sub(lo2(d), m1v), f64x2.mul(xl, m2v)));
+        const h = f64x2.mul(rv, f64x2.sub(f64x2.sub(hi2(d), m1v), f64x2.mul(xh, m2v)));
+        v128.store(at(dr, i), join4(l, h));
+        v128.store(at(hr, i), join4(f64x2.mul(lo2(gv), xl), f64x2.mul(hi2(gv), xh)));
+      }
+    }
+    for (; i < cols; i++) {
+      const gv = <f64>load<f32>(at(gr, i));
+      const d = <f64>(load<f32>(at(gr, i)) * load<f32>(at(gamma, i)));
+      const xhat = (<f64>load<f32>(at(xr, i)) - mean) * rstd;
+      store<f32>(at(dr, i), <f32>(rstd * (d - m1 - xhat * m2)));
+      store<f32>(at(hr, i), <f32>(gv * xhat));
+    }
+  }
+}
+
 /** Per-row Lp norm: p = 1, 2, or 0 for the max norm (NaN if the row has a NaN). */
 export function rowNorms(x: usize, out: usize, rows: i32, cols: i32, p: i32): void {
   for (let r = 0; r < rows; r++) {

@@ -14,6 +14,8 @@ struct RowParams {
 @group(0) @binding(2) var<storage, read_write> out: array<f32>;
 @group(0) @binding(3) var<storage, read> gamma: array<f32>;
 @group(0) @binding(4) var<storage, read> beta: array<f32>;
+// layer_norm_backward's second output (g * xhat).
+@group(0) @binding(5) var<storage, read_write> out2: array<f32>;
 
 const WG: u32 = 64u;
 var<workgroup> red: array<f32, WG>;
@@ -97,6 +99,38 @@ fn layer_norm(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nw
   let rstd = 1.0 / sqrt(groupSum(v, lidx) / n + p.eps);
   for (var j = lidx; j < p.cols; j += WG) {
     out[base + j] = (x[base + j] - mean) * rstd * gamma[j] + beta[j];
+  }
+}
+
+// layerNorm's backward pass: out = dx = rstd (g gamma - mean(g gamma) - xhat mean(g gamma xhat)),
+// out2 = g * xhat (summed over rows by the host: d gamma). The gradient g is bound as `beta`.
+@compute @workgroup_size(WG)
+fn layer_norm_backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                       @builtin(local_invocation_index) lidx: u32) {
+  let r = flatGroup(wid, nwg);
+  if (r >= p.rows) { return; }
+  let base = r * p.cols;
+  let n = f32(p.cols);
+  var s = 0.0;
+  for (var j = lidx; j < p.cols; j += WG) { s += x[base + j]; }
+  let mean = groupSum(s, lidx) / n;
+  var v = 0.0;
+  for (var j = lidx; j < p.cols; j += WG) { let d = x[base + j] - mean; v += d * d; }
+  let rstd = 1.0 / sqrt(groupSum(v, lidx) / n + p.eps);
+  var a = 0.0;
+  var b = 0.0;
+  for (var j = lidx; j < p.cols; j += WG) {
+    let d = beta[base + j] * gamma[j];
+    a += d;
+    b += d * (x[base + j] - mean);
+  }
+  let m1 = groupSum(a, lidx) / n;
+  let m2 = groupSum(b, lidx) * rstd / n;
+  for (var j = lidx; j < p.cols; j += WG) {
+    let xhat = (x[base + j] - mean) * rstd;
+    let g = beta[base + j];
+    out[base + j] = rstd * (g * gamma[j] - m1 - xhat * m2);
+    out2[base + j] = g * xhat;
   }
 }
 

@@ -98,6 +98,12 @@ export interface Backend {
   logSoftmax(x: DataHandle, rows: number, cols: number): DataHandle;
   /** (x - mean) / sqrt(var + eps) * gamma + beta per row, biased variance; gamma/beta have `cols`. */
   layerNorm(x: DataHandle, gamma: DataHandle, beta: DataHandle, rows: number, cols: number, eps: number): DataHandle;
+  /**
+   * The backward pass of layerNorm for an output gradient g, per row (xhat = (x - mean) * rstd):
+   * [dx, g * xhat], dx = rstd * (g gamma - mean(g gamma) - xhat mean(g gamma xhat)). Summing the
+   * second over the rows gives d gamma.
+   */
+  layerNormBackward(x: DataHandle, gamma: DataHandle, g: DataHandle, rows: number, cols: number, eps: number): [DataHandle, DataHandle];
   /** Per-row Lp norm, p in {1, 2, Infinity}: the gradient-norm probe. */
   rowNorms(x: DataHandle, rows: number, cols: number, p: NormOrder): DataHandle;
 }

@@ -4,6 +4,7 @@ import { normalizeAxis, sameShape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { record } from '../autograd/tape.js';
 import { tidy } from '../memory.js';
+import { engine } from '../engine.js';
 import { backendOf, checkDtype, checkFloat, checkSameDtype, checkTensor, wrap } from './op.js';
 import { add, exp, mul, neg, rsqrt, sub, sumTo } from './elementwise.js';
 import { oneHot, permute } from './movement.js';
@@ -119,7 +120,23 @@ export function layerNorm(x: Tensor, gamma: Tensor, beta: Tensor, eps = 1e-5): T
   const b = backendOf('layerNorm', [x, gamma, beta]);
   const [r, c] = rowsCols(x);
   const y = wrap(b, b.layerNorm(x.storage.handle, gamma.storage.handle, beta.storage.handle, r, c, eps), x.shape);
-  return record('layerNorm', [x, gamma, beta], y, (g, needs) => tidy(() => {
+  return record('layerNorm', [x, gamma, beta], y, (g, needs) => {
+    if (!engine.gradEnabled) {
+      // Not recording (no createGraph): the gradient need not be differentiable, so one fused kernel
+      // gives dx and g * xhat (whose row sum is d gamma).
+      const [dxH, gxhatH] = b.layerNormBackward(x.storage.handle, gamma.storage.handle, g.storage.handle, r, c, eps);
+      const gxhat = wrap(b, gxhatH, x.shape);
+      const dgamma = needs[1] ? sumTo(gxhat, gamma.shape) : null;
+      if (dgamma !== gxhat) gxhat.dispose();
+      return [wrap(b, dxH, x.shape), dgamma, needs[2] ? sumTo(g, beta.shape) : null];
+    }
+    return layerNormGrad(x, gamma, g, needs, eps);
+  });
+}
+
+/** layerNorm's backward pass written with differentiable ops (for gradients of gradients). */
+function layerNormGrad(x: Tensor, gamma: Tensor, g: Tensor, needs: readonly boolean[], eps: number): (Tensor | null)[] {
+  return tidy(() => {
     const mu = mean(x, -1, true);
     const xc = sub(x, mu);
     const rstd = rsqrt(add(mean(mul(xc, xc), -1, true), eps));
@@ -131,9 +148,9 @@ export function layerNorm(x: Tensor, gamma: Tensor, beta: Tensor, eps = 1e-5): T
       dx = mul(t, rstd);
     }
     const dgamma = needs[1] ? sumTo(mul(g, xhat), gamma.shape) : null;
-    const dbeta = needs[2] ? sumTo(g, beta.shape) : null;
+    const dbeta = needs[2] ? sumTo(g, gamma.shape) : null;
     return [dx, dgamma, dbeta];
-  }));
+  });
 }
 
 /** Options of `dropout`. */

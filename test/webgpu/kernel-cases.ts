@@ -416,6 +416,11 @@ add('softmax, logSoftmax, layerNorm, rowNorms', async (h) => {
     const gamma = h.both(h.rand(cols, seed++, (v) => 1 + 0.3 * v));
     const beta = h.both(h.rand(cols, seed++));
     await h.check(`layerNorm ${rows}x${cols}`, h.gpu.layerNorm(x.g, gamma.g, beta.g, rows, cols, 1e-5), h.ref.layerNorm(x.r, gamma.r, beta.r, rows, cols, 1e-5));
+    const dy = h.both(h.rand(rows * cols, seed++));
+    const [gdx, ggx] = h.gpu.layerNormBackward(x.g, gamma.g, dy.g, rows, cols, 1e-5);
+    const [rdx, rgx] = h.ref.layerNormBackward(x.r, gamma.r, dy.r, rows, cols, 1e-5);
+    await h.check(`layerNormBackward dx ${rows}x${cols}`, gdx, rdx);
+    await h.check(`layerNormBackward g*xhat ${rows}x${cols}`, ggx, rgx);
     for (const p of [1, 2, Infinity] as const) {
       await h.check(`rowNorms p=${p} ${rows}x${cols}`, h.gpu.rowNorms(x.g, rows, cols, p), h.ref.rowNorms(x.r, rows, cols, p));
     }

@@ -171,6 +171,11 @@ export class ReferenceBackend implements Backend {
     return this.own(rows.layerNorm(this.arr(x), this.arr(gamma), this.arr(beta), r, c, eps, x.dtype), x.dtype);
   }
 
+  layerNormBackward(x: DataHandle, gamma: DataHandle, g: DataHandle, r: number, c: number, eps: number): [DataHandle, DataHandle] {
+    const [dx, gxhat] = rows.layerNormBackward(this.arr(x), this.arr(gamma), this.arr(g), r, c, eps, x.dtype);
+    return [this.own(dx, x.dtype), this.own(gxhat, x.dtype)];
+  }
+
   rowNorms(x: DataHandle, r: number, c: number, p: NormOrder): DataHandle {
     return this.own(rows.rowNorms(this.arr(x), r, c, p, x.dtype), x.dtype);
   }

@@ -28,6 +28,7 @@ export interface KernelExports {
   softmax(x: number, out: number, rows: number, cols: number): void;
   logSoftmax(x: number, out: number, rows: number, cols: number): void;
   layerNorm(x: number, gamma: number, beta: number, out: number, rows: number, cols: number, eps: number): void;
+  layerNormBackward(x: number, gamma: number, g: number, dx: number, gxhat: number, rows: number, cols: number, eps: number): void;
   rowNorms(x: number, out: number, rows: number, cols: number, p: number): void;
   maxPool2d(x: number, values: number, indices: number, params: number): void;
   avgPool2d(x: number, out: number, params: number): void;

@@ -56,7 +56,8 @@ type ChunkKernels = Record<string, (...args: number[]) => unknown>;
  *              walk: which 0 = binary (meta: shape, stridesA, stridesB, scratch), 1 = stridedCopy
  *              (meta: shape, strides, scratch; x offset `offset`); each chunk writes its own meta
  *   JOB_ROWS   [3, which, x, out, rows, cols, per, gamma, beta, epsLo, epsHi, p]  rows: 0 softmax,
- *              1 logSoftmax, 2 layerNorm (eps: the f64's two words), 3 rowNorms
+ *              1 logSoftmax, 2 layerNorm (eps: the f64's two words), 3 rowNorms, 4 layerNormBackward
+ *              (out: dx, beta: the gradient g, p: the g * xhat output)
  *   JOB_REDUCE [4, op, x, out, outer, r, inner, per]            outer rows
  */
 export function runChunk(k: ChunkKernels, a: ArrayLike<number>, i: number, scratch: number, heap: Int32Array): void {
@@ -101,10 +102,12 @@ export function runChunk(k: ChunkKernels, a: ArrayLike<number>, i: number, scrat
       const which = a[1]!;
       if (which === 0) k.softmax!(x, (a[3]! >>> 0) + 4 * r0 * cols, r1 - r0, cols);
       else if (which === 1) k.logSoftmax!(x, (a[3]! >>> 0) + 4 * r0 * cols, r1 - r0, cols);
-      else if (which === 2) {
+      else if (which === 2 || which === 4) {
         const w = new Int32Array([a[9]!, a[10]!]);
         const eps = new Float64Array(w.buffer)[0]!;
-        k.layerNorm!(x, (a[7]! >>> 0), (a[8]! >>> 0), (a[3]! >>> 0) + 4 * r0 * cols, r1 - r0, cols, eps);
+        const out = (a[3]! >>> 0) + 4 * r0 * cols;
+        if (which === 2) k.layerNorm!(x, (a[7]! >>> 0), (a[8]! >>> 0), out, r1 - r0, cols, eps);
+        else k.layerNormBackward!(x, (a[7]! >>> 0), (a[8]! >>> 0) + 4 * r0 * cols, out, (a[11]! >>> 0) + 4 * r0 * cols, r1 - r0, cols, eps);
       } else k.rowNorms!(x, (a[3]! >>> 0) + 4 * r0, r1 - r0, cols, a[11]!);
       return;
     }

@@ -757,6 +757,27 @@ export class WasmBackend implements Backend {
     return out;
   }
 
+  layerNormBackward(x: DataHandle, gamma: DataHandle, g: DataHandle, rows: number, cols: number, eps: number): [DataHandle, DataHandle] {
+    const op = 'layerNormBackward';
+    const xd = this.data(x, op);
+    const gmd = this.data(gamma, op);
+    const gd = this.data(g, op);
+    if (xd.dtype !== 'float32' || gmd.dtype !== 'float32' || gd.dtype !== 'float32') {
+      const [dx, gxhat] = rowsRef.layerNormBackward(this.view(xd), this.view(gmd), this.view(gd), rows, cols, eps, xd.dtype);
+      return [this.own(dx, xd.dtype, op), this.own(gxhat, xd.dtype, op)];
+    }
+    const dx = this.newData(op, 'float32', rows * cols);
+    const gxhat = this.newData(op, 'float32', rows * cols);
+    const split = this.split(rows, rows * cols);
+    if (split) {
+      const words = new Int32Array(new Float64Array([eps]).buffer);
+      this.parallel([JOB_ROWS, 4, xd.ptr, dx.ptr, rows, cols, split.per, gmd.ptr, gd.ptr, words[0]!, words[1]!, gxhat.ptr], split.chunks, 0);
+    } else {
+      this.k.layerNormBackward(xd.ptr, gmd.ptr, gd.ptr, dx.ptr, gxhat.ptr, rows, cols, eps);
+    }
+    return [dx, gxhat];
+  }
+
   rowNorms(x: DataHandle, rows: number, cols: number, p: NormOrder): DataHandle {
     const xd = this.data(x, 'rowNorms');
     if (xd.dtype !== 'float32') return this.own(rowsRef.rowNorms(this.view(xd), rows, cols, p, xd.dtype), xd.dtype, 'rowNorms');

@@ -217,6 +217,10 @@ export class WebGPUBackend implements Backend {
     return this.rt.guard(() => rows.layerNorm(this.rt, gh(x), gh(gamma), gh(beta), r, c, eps));
   }
 
+  layerNormBackward(x: DataHandle, gamma: DataHandle, g: DataHandle, r: number, c: number, eps: number): [DataHandle, DataHandle] {
+    return this.rt.guard(() => rows.layerNormBackward(this.rt, gh(x), gh(gamma), gh(g), r, c, eps));
+  }
+
   rowNorms(x: DataHandle, r: number, c: number, p: NormOrder): DataHandle {
     return this.rt.guard(() => rows.rowNorms(this.rt, gh(x), r, c, p));
   }

@@ -56,6 +56,38 @@ export function layerNorm(
   return out;
 }
 
+/** layerNorm's backward pass per row: [dx, g * xhat] (see Backend.layerNormBackward). */
+export function layerNormBackward(
+  x: TypedArray, gamma: TypedArray, g: TypedArray, rows: number, cols: number, eps: number, dtype: DType,
+): [TypedArray, TypedArray] {
+  const dx = allocArray(dtype, rows * cols);
+  const gxhat = allocArray(dtype, rows * cols);
+  for (let r = 0; r < rows; r++) {
+    const base = r * cols;
+    let mean = 0;
+    for (let j = 0; j < cols; j++) mean += x[base + j];
+    mean /= cols;
+    let v = 0;
+    for (let j = 0; j < cols; j++) v += (x[base + j] - mean) ** 2;
+    const rstd = 1 / Math.sqrt(v / cols + eps);
+    let m1 = 0;
+    let m2 = 0;
+    for (let j = 0; j < cols; j++) {
+      const d = g[base + j] * gamma[j];
+      m1 += d;
+      m2 += d * (x[base + j] - mean) * rstd;
+    }
+    m1 /= cols;
+    m2 /= cols;
+    for (let j = 0; j < cols; j++) {
+      const xhat = (x[base + j] - mean) * rstd;
+      dx[base + j] = rstd * (g[base + j] * gamma[j] - m1 - xhat * m2);
+      gxhat[base + j] = g[base + j] * xhat;
+    }
+  }
+  return [dx, gxhat];
+}
+
 export function rowNorms(x: TypedArray, rows: number, cols: number, p: NormOrder, dtype: DType): TypedArray {
   const out = allocArray(dtype, rows);
   for (let r = 0; r < rows; r++) {

@@ -3,7 +3,7 @@ import type { GpuHandle } from '../gpu-handle.js';
 import type { GpuRuntime } from '../gpu-runtime.js';
 import { UniformWriter } from '../uniform-writer.js';
 
-type RowEntry = 'softmax' | 'log_softmax' | 'layer_norm' | 'row_norms';
+type RowEntry = 'softmax' | 'log_softmax' | 'layer_norm' | 'layer_norm_backward' | 'row_norms';
 
 function rowKernel(
   rt: GpuRuntime, entry: RowEntry, x: GpuHandle, rows: number, cols: number, outSize: number,
@@ -35,6 +35,22 @@ export function logSoftmax(rt: GpuRuntime, x: GpuHandle, rows: number, cols: num
 /** Row layer norm with biased variance, two passes over the row. */
 export function layerNorm(rt: GpuRuntime, x: GpuHandle, gamma: GpuHandle, beta: GpuHandle, rows: number, cols: number, eps: number): GpuHandle {
   return rowKernel(rt, 'layer_norm', x, rows, cols, rows * cols, { eps, gamma, beta });
+}
+
+/** layerNorm's backward pass: [dx, g * xhat], a workgroup per row. */
+export function layerNormBackward(
+  rt: GpuRuntime, x: GpuHandle, gamma: GpuHandle, g: GpuHandle, rows: number, cols: number, eps: number,
+): [GpuHandle, GpuHandle] {
+  const dx = rt.output(x.dtype, rows * cols);
+  const gxhat = rt.output(x.dtype, rows * cols);
+  rt.dispatch({
+    family: 'rows',
+    entry: 'layer_norm_backward' satisfies RowEntry,
+    uniforms: new UniformWriter().u32(rows, cols, 0).f32(eps).data(),
+    bindings: [[x.buffer, 'r'], [dx.buffer, 'w'], [gamma.buffer, 'r'], [g.buffer, 'r'], [gxhat.buffer, 'w']],
+    groups: rows * cols === 0 ? 0 : rows,
+  });
+  return [dx, gxhat];
 }
 
 /** Per-row L1, L2 (scaled: no underflow or overflow) or L-infinity norms: the gradient-norm probe. */
