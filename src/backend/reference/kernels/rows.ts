@@ -67,15 +67,20 @@ export function layerNormBackward(
     let mean = 0;
     for (let j = 0; j < cols; j++) mean += x[base + j];
     mean /= cols;
+    // The same operations in the same order as layerNorm's differentiable backward pass, so that
+    // both give identical float64 results.
     let v = 0;
-    for (let j = 0; j < cols; j++) v += (x[base + j] - mean) ** 2;
+    for (let j = 0; j < cols; j++) {
+      const xc = x[base + j] - mean;
+      v += xc * xc;
+    }
     const rstd = 1 / Math.sqrt(v / cols + eps);
     let m1 = 0;
     let m2 = 0;
     for (let j = 0; j < cols; j++) {
       const d = g[base + j] * gamma[j];
       m1 += d;
-      m2 += d * (x[base + j] - mean) * rstd;
+      m2 += d * ((x[base + j] - mean) * rstd);
     }
     m1 /= cols;
     m2 /= cols;
