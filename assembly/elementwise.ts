@@ -1,7 +1,7 @@
 // Elementwise kernels over f32: unary ops, broadcasting binary ops (strided walk with contiguous
 // and scalar fast paths for the innermost axis), clip and casts.
 
-import { apply1, apply4, F_ERF, F_EXP, F_GELU, F_LOG, F_NORMCDF, F_NORMPDF, F_SIGMOID, F_TANH } from './math';
+import { apply1, apply4, F_ERF, F_EXP, F_GELU, F_LOG, F_NORMCDF, F_NORMPDF, F_SIGMOID, F_TANH, normpdf2, normpdf64 } from './math';
 import { at } from './simd';
 
 // Unary op codes (mirrored in src/backend/wasm/op-codes.ts).
@@ -101,6 +101,31 @@ export function unary(op: i32, x: usize, out: usize, n: i32): void {
     case NORMCDF: unaryLoop(NORMCDF, x, out, n); break;
     case NORMPDF: unaryLoop(NORMPDF, x, out, n); break;
     default: break;
+  }
+}
+
+/** out[i] = g[i] * (cdf[i] + x[i] phi(x[i])) for i < n (GELU's gradient), evaluated in f64. */
+export function geluBackward(g: usize, x: usize, cdf: usize, out: usize, n: i32): void {
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    for (; i + 4 <= n; i += 4) {
+      const gv = v128.load(at(g, i));
+      const xv = v128.load(at(x, i));
+      const cv = v128.load(at(cdf, i));
+      const xl = f64x2.promote_low_f32x4(xv);
+      const xh = f64x2.promote_low_f32x4(v128.shuffle<f32>(xv, xv, 2, 3, 2, 3));
+      const gl = f64x2.promote_low_f32x4(gv);
+      const gh = f64x2.promote_low_f32x4(v128.shuffle<f32>(gv, gv, 2, 3, 2, 3));
+      const cl = f64x2.promote_low_f32x4(cv);
+      const ch = f64x2.promote_low_f32x4(v128.shuffle<f32>(cv, cv, 2, 3, 2, 3));
+      const l = f64x2.mul(gl, f64x2.add(cl, f64x2.mul(xl, normpdf2(xl))));
+      const h = f64x2.mul(gh, f64x2.add(ch, f64x2.mul(xh, normpdf2(xh))));
+      v128.store(at(out, i), v128.shuffle<f32>(f32x4.demote_f64x2_zero(l), f32x4.demote_f64x2_zero(h), 0, 1, 4, 5));
+    }
+  }
+  for (; i < n; i++) {
+    const xv = <f64>load<f32>(at(x, i));
+    store<f32>(at(out, i), <f32>(<f64>load<f32>(at(g, i)) * (<f64>load<f32>(at(cdf, i)) + xv * normpdf64(xv))));
   }
 }
 

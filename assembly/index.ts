@@ -4,7 +4,7 @@
 
 export { gemmScratchBytes, matmul, matmulChunk } from './gemm';
 export { conv2d, conv2dGradFilter, conv2dGradInput, convScratchBytes } from './conv';
-export { binary, castF32ToI32, castI32ToF32, clip, unary } from './elementwise';
+export { binary, castF32ToI32, castI32ToF32, clip, geluBackward, unary } from './elementwise';
 export { reduce } from './reduce';
 export { layerNorm, layerNormBackward, logSoftmax, rowNorms, softmax } from './rows';
 export { avgPool2d, avgPool2dBackward, maxPool2d } from './pool';

@@ -234,6 +234,17 @@ const K_MINUS_THIRD = 14, K_2_15 = 15, K_SIXTY = 16, K_SQRT2 = 17, K_LN2 = 18, K
   return f64x2.mul(c, kv(K_HALF));
 }
 
+/** Standard normal density of two f64 lanes. */
+// @ts-ignore: decorator
+@inline export function normpdf2(x: v128): v128 {
+  return f64x2.mul(exp2v(f64x2.mul(f64x2.mul(x, x), kv(K_MINUS_HALF))), kv(K_INV_SQRT_2PI));
+}
+
+/** Standard normal density of one f64. */
+export function normpdf64(x: f64): f64 {
+  return INV_SQRT_2PI * Math.exp(-0.5 * x * x);
+}
+
 /** Sigmoid of two f64 lanes. */
 // @ts-ignore: decorator
 @inline function sigmoid2(x: v128): v128 {
@@ -288,7 +299,7 @@ export const F_NORMPDF: i32 = 7;
   if (f == F_GELU) return gelu2(x);
   if (f == F_ERF) return erf2(x);
   if (f == F_NORMCDF) return normcdf2(x);
-  if (f == F_NORMPDF) return f64x2.mul(exp2v(f64x2.mul(f64x2.mul(x, x), kv(K_MINUS_HALF))), kv(K_INV_SQRT_2PI));
+  if (f == F_NORMPDF) return normpdf2(x);
   return logPos2(x);
 }
 
@@ -317,6 +328,6 @@ export const F_NORMPDF: i32 = 7;
   if (f == F_GELU) return <f32>gelu64(x);
   if (f == F_ERF) return <f32>erf64(x);
   if (f == F_NORMCDF) return <f32>normcdf64(x);
-  if (f == F_NORMPDF) return <f32>(INV_SQRT_2PI * Math.exp(-0.5 * x * x));
+  if (f == F_NORMPDF) return <f32>normpdf64(x);
   return <f32>Math.log(x);
 }

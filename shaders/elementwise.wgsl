@@ -313,6 +313,17 @@ fn unary_i32(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg
   }
 }
 
+// GELU's gradient g * (cdf + x phi(x)): g in `a`, x in `b`, cdf in `c`, all of the output's size.
+@compute @workgroup_size(WG)
+fn gelu_backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                 @builtin(local_invocation_index) lidx: u32) {
+  let step = totalInvocations(nwg);
+  for (var i = flatInvocation(wid, nwg, lidx, WG); i < p.size; i += step) {
+    let x = bitcast<f32>(b[i]);
+    out[i] = bitcast<u32>(bitcast<f32>(a[i]) * (bitcast<f32>(c[i]) + x * normpdfF(x)));
+  }
+}
+
 @compute @workgroup_size(WG)
 fn binary_f32(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
               @builtin(local_invocation_index) lidx: u32) {

@@ -93,6 +93,12 @@ export interface Backend {
   /** Adjoint of avgPool2d: spreads dy back over each window (padding counts in the divisor). */
   avgPool2dBackward(dy: DataHandle, p: Pool2dParams): DataHandle;
 
+  /**
+   * GELU's gradient from its forward pass's normal CDF: g * (cdf + x phi(x)) elementwise, phi the
+   * standard normal density; the three operands have the same size.
+   */
+  geluBackward(g: DataHandle, x: DataHandle, cdf: DataHandle): DataHandle;
+
   // ---- fused row ops (rows x cols, softmax over the last axis) ----------------------------------
   softmax(x: DataHandle, rows: number, cols: number): DataHandle;
   logSoftmax(x: DataHandle, rows: number, cols: number): DataHandle;

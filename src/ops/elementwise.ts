@@ -4,6 +4,7 @@ import { fail } from '../errors.js';
 import { broadcastShapes, reducedAxesOfBroadcast, sameShape, type Shape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { needsRecord, record } from '../autograd/tape.js';
+import { engine } from '../engine.js';
 import {
   backendOf, checkFloat, checkSameDtype, checkTensor, scalarLike, untracked, withOperand, wrap,
 } from './op.js';
@@ -73,15 +74,22 @@ export function relu(x: Tensor): Tensor {
 }
 /**
  * GELU, exact form x * Phi(x) (Phi the standard normal CDF). Without gradient recording it is one
- * fused kernel; with it, the product x * normcdf(x), so that the backward pass reuses Phi from the
- * forward pass (g Phi + g x phi: no erf) and differentiates again through ops that have gradients.
- * The two forms agree to float32 rounding.
+ * fused kernel. With it, y = x * Phi(x) with Phi = normcdf(x) kept for the backward pass, which is
+ * then g (Phi + x phi(x)) without another erf: one fused kernel, or (when recording, for gradients
+ * of gradients) ops that have gradients themselves. The forms agree to float32 rounding.
  */
 export function gelu(x: Tensor): Tensor {
   checkTensor('gelu', 'x', x);
   checkFloat('gelu', 'x', x);
-  if (needsRecord([x])) return mul(x, normcdf(x));
-  return unaryOp('gelu', x, (g, x) => mul(g, add(normcdf(x), mul(x, normpdf(x)))));
+  if (!needsRecord([x])) return unaryOp('gelu', x, null);
+  const b = backendOf('gelu', [x]);
+  const cdf = normcdf(x);
+  const y = wrap(b, b.binary('mul', x.storage.handle, x.shape, cdf.storage.handle, cdf.shape, x.shape), x.shape);
+  const node = record('gelu', [x], y, (g) => [engine.gradEnabled
+    ? mul(g, add(cdf, mul(x, normpdf(x))))
+    : wrap(b, b.geluBackward(g.storage.handle, x.storage.handle, cdf.storage.handle), x.shape)], [cdf]);
+  cdf.dispose();   // the node holds it
+  return node;
 }
 /** The standard normal CDF Phi(x) = (1 + erf(x / sqrt 2)) / 2, to float32 rounding in both tails. */
 export function normcdf(x: Tensor): Tensor {

@@ -385,6 +385,8 @@ describe.each(variants)('wasm backend (%s build, %i thread(s)) vs reference', (v
       const shifted = x.map((v) => v + 300);
       check(be, `layerNorm ${r}x${c}`, [{ values: shifted }, { values: uniform(c, 1) }, { values: uniform(c, 2) }],
         (b, [h, g, bb]) => b.layerNorm(h!, g!, bb!, r, c, 1e-5));
+      check(be, `geluBackward ${r}x${c}`, [{ values: uniform(r * c, 4) }, { values: x }, { values: uniform(r * c, 5, 0, 1) }],
+        (b, [dy, h, cdf]) => b.geluBackward(dy!, h!, cdf!));
       check(be, `layerNormBackward ${r}x${c}`, [{ values: shifted }, { values: uniform(c, 1) }, { values: uniform(r * c, 3) }],
         (b, [h, g, dy]) => b.layerNormBackward(h!, g!, dy!, r, c, 1e-5));
       for (const p of [1, 2, Infinity] as const) {

@@ -417,6 +417,8 @@ add('softmax, logSoftmax, layerNorm, rowNorms', async (h) => {
     const beta = h.both(h.rand(cols, seed++));
     await h.check(`layerNorm ${rows}x${cols}`, h.gpu.layerNorm(x.g, gamma.g, beta.g, rows, cols, 1e-5), h.ref.layerNorm(x.r, gamma.r, beta.r, rows, cols, 1e-5));
     const dy = h.both(h.rand(rows * cols, seed++));
+    const cdf = h.both(h.rand(rows * cols, seed++, (v) => 0.5 + 0.4 * v));
+    await h.check(`geluBackward ${rows}x${cols}`, h.gpu.geluBackward(dy.g, x.g, cdf.g), h.ref.geluBackward(dy.r, x.r, cdf.r));
     const [gdx, ggx] = h.gpu.layerNormBackward(x.g, gamma.g, dy.g, rows, cols, 1e-5);
     const [rdx, rgx] = h.ref.layerNormBackward(x.r, gamma.r, dy.r, rows, cols, 1e-5);
     await h.check(`layerNormBackward dx ${rows}x${cols}`, gdx, rdx);

@@ -82,6 +82,10 @@ export class ReferenceBackend implements Backend {
     return this.own(ew.unary(op, this.arr(x), x.dtype), x.dtype);
   }
 
+  geluBackward(g: DataHandle, x: DataHandle, cdf: DataHandle): DataHandle {
+    return this.own(ew.geluBackward(this.arr(g), this.arr(x), this.arr(cdf), x.dtype), x.dtype);
+  }
+
   clip(x: DataHandle, lo: number, hi: number): DataHandle {
     return this.own(ew.clip(this.arr(x), x.dtype, lo, hi), x.dtype);
   }

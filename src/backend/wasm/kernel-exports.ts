@@ -20,6 +20,7 @@ export interface KernelExports {
   conv2dGradInput(dy: number, w: number, dx: number, params: number, scratch: number): void;
   conv2dGradFilter(x: number, dy: number, dw: number, params: number, scratch: number): void;
   unary(op: number, x: number, out: number, n: number): void;
+  geluBackward(g: number, x: number, cdf: number, out: number, n: number): void;
   binary(op: number, a: number, b: number, out: number, rank: number, meta: number): void;
   clip(x: number, out: number, n: number, lo: number, hi: number): void;
   castF32ToI32(x: number, out: number, n: number): void;

@@ -40,6 +40,7 @@ export const JOB_UNARY = 1;
 export const JOB_WALK = 2;
 export const JOB_ROWS = 3;
 export const JOB_REDUCE = 4;
+export const JOB_GELU_BACKWARD = 5;
 
 /** The kernels a chunk calls (a subset of KernelExports, loosely typed for the worker's sake). */
 type ChunkKernels = Record<string, (...args: number[]) => unknown>;
@@ -59,6 +60,7 @@ type ChunkKernels = Record<string, (...args: number[]) => unknown>;
  *              1 logSoftmax, 2 layerNorm (eps: the f64's two words), 3 rowNorms, 4 layerNormBackward
  *              (out: dx, beta: the gradient g, p: the g * xhat output)
  *   JOB_REDUCE [4, op, x, out, outer, r, inner, per]            outer rows
+ *   JOB_GELU_BACKWARD [5, g, x, cdf, out, n, per]              elements [i per, (i + 1) per)
  */
 export function runChunk(k: ChunkKernels, a: ArrayLike<number>, i: number, scratch: number, heap: Int32Array): void {
   switch (a[0]) {
@@ -118,6 +120,12 @@ export function runChunk(k: ChunkKernels, a: ArrayLike<number>, i: number, scrat
       const r = a[5]!;
       const inner = a[6]!;
       k.reduce!(a[1]!, (a[2]! >>> 0) + 4 * o0 * r * inner, (a[3]! >>> 0) + 4 * o0 * inner, o1 - o0, r, inner);
+      return;
+    }
+    case 5: {
+      const s = i * a[6]!;
+      const e = Math.min(a[5]!, s + a[6]!);
+      if (e > s) k.geluBackward!((a[1]! >>> 0) + 4 * s, (a[2]! >>> 0) + 4 * s, (a[3]! >>> 0) + 4 * s, (a[4]! >>> 0) + 4 * s, e - s);
       return;
     }
     default:

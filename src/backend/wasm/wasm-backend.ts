@@ -15,7 +15,7 @@ import { decodeBase64 } from './base64.js';
 import { hasRelaxedSimd, hasWasmSimd } from './features.js';
 import { ARGS_BYTES, type KernelExports } from './kernel-exports.js';
 import { relaxedThreadsWasm, relaxedWasm, scalarWasm, simdThreadsWasm, simdWasm } from './kernels.generated.js';
-import { JOB_MATMUL, JOB_REDUCE, JOB_ROWS, JOB_UNARY, JOB_WALK, MAX_CHUNKS, ThreadPool, threadsUnavailableReason } from './thread-pool.js';
+import { JOB_GELU_BACKWARD, JOB_MATMUL, JOB_REDUCE, JOB_ROWS, JOB_UNARY, JOB_WALK, MAX_CHUNKS, ThreadPool, threadsUnavailableReason } from './thread-pool.js';
 import { BINARY_CODE, REDUCE_CODE, UNARY_CODE } from './op-codes.js';
 import { collapseAxes, reductionGroups } from './strided-layout.js';
 
@@ -324,6 +324,21 @@ export class WasmBackend implements Backend {
     const split = this.split(xd.size, xd.size);
     if (split) this.parallel([JOB_UNARY, UNARY_CODE[op], xd.ptr, out.ptr, xd.size, split.per], split.chunks, 0);
     else this.k.unary(UNARY_CODE[op], xd.ptr, out.ptr, xd.size);
+    return out;
+  }
+
+  geluBackward(g: DataHandle, x: DataHandle, cdf: DataHandle): DataHandle {
+    const op = 'geluBackward';
+    const gd = this.data(g, op);
+    const xd = this.data(x, op);
+    const cd = this.data(cdf, op);
+    if (xd.dtype !== 'float32' || gd.dtype !== 'float32' || cd.dtype !== 'float32') {
+      return this.own(ew.geluBackward(this.view(gd), this.view(xd), this.view(cd), xd.dtype), xd.dtype, op);
+    }
+    const out = this.newData(op, 'float32', xd.size);
+    const split = this.split(xd.size, xd.size);
+    if (split) this.parallel([JOB_GELU_BACKWARD, gd.ptr, xd.ptr, cd.ptr, out.ptr, xd.size, split.per], split.chunks, 0);
+    else this.k.geluBackward(gd.ptr, xd.ptr, cd.ptr, out.ptr, xd.size);
     return out;
   }
 

@@ -107,6 +107,10 @@ export class WebGPUBackend implements Backend {
     return this.rt.guard(() => ew.unary(this.rt, op, gh(x)));
   }
 
+  geluBackward(g: DataHandle, x: DataHandle, cdf: DataHandle): DataHandle {
+    return this.rt.guard(() => ew.geluBackward(this.rt, gh(g), gh(x), gh(cdf)));
+  }
+
   clip(x: DataHandle, lo: number, hi: number): DataHandle {
     return this.rt.guard(() => ew.clip(this.rt, gh(x), lo, hi));
   }

@@ -53,6 +53,13 @@ export function unary(op: UnaryOp, x: TypedArray, dtype: DType): TypedArray {
   return out;
 }
 
+/** GELU's gradient g * (cdf + x * normpdf(x)), in the order of the ops layer's differentiable form. */
+export function geluBackward(g: TypedArray, x: TypedArray, cdf: TypedArray, dtype: DType): TypedArray {
+  const out = allocArray(dtype, x.length);
+  for (let i = 0; i < x.length; i++) out[i] = g[i]! * (cdf[i]! + x[i]! * normpdf(x[i]!));
+  return out;
+}
+
 export function clip(x: TypedArray, dtype: DType, lo: number, hi: number): TypedArray {
   const out = allocArray(dtype, x.length);
   for (let i = 0; i < x.length; i++) {

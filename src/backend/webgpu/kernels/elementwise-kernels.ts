@@ -40,6 +40,19 @@ export function unary(rt: GpuRuntime, op: UnaryOp, x: GpuHandle): GpuHandle {
   return out;
 }
 
+/** GELU's gradient g * (cdf + x phi(x)) from the forward pass's normal CDF (same-size operands). */
+export function geluBackward(rt: GpuRuntime, g: GpuHandle, x: GpuHandle, cdf: GpuHandle): GpuHandle {
+  const out = rt.output(x.dtype, x.size);
+  rt.dispatch({
+    family: 'elementwise',
+    entry: 'gelu_backward',
+    uniforms: elementwiseUniforms(x.size, [], []),
+    bindings: [[g.buffer, 'r'], [out.buffer, 'w'], [x.buffer, 'r'], [cdf.buffer, 'r']],
+    groups: x.size === 0 ? 0 : rt.strideGroups(x.size, WG),
+  });
+  return out;
+}
+
 /** Addressing of a broadcast operand: 0 same index, 1 strided, 2 scalar. */
 function modeOf(shape: Shape, outShape: Shape): number {
   if (sizeOf(shape) === 1) return 2;
