@@ -9,6 +9,7 @@ export { reduce } from './reduce';
 export { layerNorm, layerNormBackward, logSoftmax, rowNorms, softmax } from './rows';
 export { avgPool2d, avgPool2dBackward, maxPool2d } from './pool';
 export { stridedCopy } from './movement';
+export { adamStep } from './optim';
 
 /** Bytes of the argument block that callers fill with i32 parameters and shapes. */
 export const ARGS_BYTES: i32 = 1024;

@@ -137,12 +137,14 @@ fn adam(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   for (var i = flatInvocation(wid, nwg, lidx, 256u); i < mp.size; i += step) {
     var w = delta[i];
     var g = grad[i];
-    if (mp.decoupled == 1u) { w = w * (1.0 - mp.lr * mp.weightDecay); } else { g = g + mp.weightDecay * w; }
-    let m = mp.beta1 * xs[i] + (1.0 - mp.beta1) * g;
-    let v = mp.beta2 * epsRows[i] + (1.0 - mp.beta2) * g * g;
-    let mhat = m / mp.bias1;
-    let vhat = v / mp.bias2;
-    out[i] = w - mp.lr * mhat / (sqrt(vhat) + mp.eps);
+    // PyTorch's order of operations (as Backend.adamStep specifies).
+    if (mp.weightDecay != 0.0) {
+      if (mp.decoupled == 1u) { w = w * (1.0 - mp.lr * mp.weightDecay); } else { g = g + w * mp.weightDecay; }
+    }
+    let m = xs[i] + (g - xs[i]) * (1.0 - mp.beta1);
+    let v = epsRows[i] * mp.beta2 + (g * g) * (1.0 - mp.beta2);
+    let denom = sqrt(v) / sqrt(mp.bias2) + mp.eps;
+    out[i] = w - (m / denom) * (mp.lr / mp.bias1);
     outM[i] = m;
     outV[i] = v;
   }

@@ -99,6 +99,15 @@ export interface Backend {
    */
   geluBackward(g: DataHandle, x: DataHandle, cdf: DataHandle): DataHandle;
 
+  /**
+   * One Adam (AdamW when `p.decoupled`) step on a parameter, its gradient and its two moments, in
+   * PyTorch's order of operations: [w (1 - lr wd) for AdamW] g' = g (+ wd w for Adam),
+   * m' = m + (g' - m)(1 - beta1), v' = v beta2 + g'^2 (1 - beta2),
+   * w' = w - m' / (sqrt(v') / sqrt(1 - beta2^t) + eps) * lr / (1 - beta1^t). New handles; the
+   * inputs are unchanged.
+   */
+  adamStep(param: DataHandle, grad: DataHandle, m: DataHandle, v: DataHandle, p: AdamParams): { param: DataHandle; m: DataHandle; v: DataHandle };
+
   // ---- fused row ops (rows x cols, softmax over the last axis) ----------------------------------
   softmax(x: DataHandle, rows: number, cols: number): DataHandle;
   logSoftmax(x: DataHandle, rows: number, cols: number): DataHandle;
@@ -120,6 +129,20 @@ export type BackendName = 'reference' | 'wasm' | 'webgpu';
 export interface DataHandle {
   readonly dtype: DType;
   readonly size: number;
+}
+
+/** Hyperparameters of one Adam or AdamW step (`Backend.adamStep`). */
+export interface AdamParams {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  /** L2 penalty (Adam: added to the gradient) or decoupled decay (AdamW). Default 0. */
+  weightDecay?: number;
+  /** AdamW when true. */
+  decoupled?: boolean;
+  /** 1-based step count, for the bias corrections. */
+  t: number;
 }
 
 export type UnaryOp =

@@ -1,6 +1,7 @@
 import { checkOptions } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import { zerosLike } from '../ops/creation.js';
+import { wrap } from '../ops/op.js';
 import { Optimizer, checkRange, type ParamsInput } from './optimizer.js';
 
 /** Options of `Adam` and `AdamW` (PyTorch's names and defaults, except where noted). */
@@ -51,21 +52,17 @@ export class Adam extends Optimizer {
   }
 
   protected update(p: Tensor, g: Tensor, slots: ReadonlyMap<string, Tensor>, t: number): { value: Tensor; slots: Map<string, Tensor> } {
-    let base = p;
-    let grad = g;
-    if (this.weightDecay !== 0) {
-      if (this.decoupled) base = p.mul(1 - this.lr * this.weightDecay);
-      else grad = g.add(p.mul(this.weightDecay));
-    }
+    // One fused kernel per parameter (Backend.adamStep: PyTorch's order of operations).
     const m0 = slots.get('exp_avg') ?? zerosLike(p);
     const v0 = slots.get('exp_avg_sq') ?? zerosLike(p);
-    const m = m0.add(grad.sub(m0).mul(1 - this.beta1));
-    const v = v0.mul(this.beta2).add(grad.square().mul(1 - this.beta2));
-    const bc1 = 1 - this.beta1 ** t;
-    const bc2 = 1 - this.beta2 ** t;
-    const denom = v.sqrt().div(Math.sqrt(bc2)).add(this.eps);
-    const value = base.sub(m.div(denom).mul(this.lr / bc1));
-    return { value, slots: new Map([['exp_avg', m], ['exp_avg_sq', v]]) };
+    const b = p.backend;
+    const r = b.adamStep(p.storage.handle, g.storage.handle, m0.storage.handle, v0.storage.handle, {
+      lr: this.lr, beta1: this.beta1, beta2: this.beta2, eps: this.eps, weightDecay: this.weightDecay, decoupled: this.decoupled, t,
+    });
+    return {
+      value: wrap(b, r.param, p.shape),
+      slots: new Map([['exp_avg', wrap(b, r.m, p.shape)], ['exp_avg_sq', wrap(b, r.v, p.shape)]]),
+    };
   }
 }
 

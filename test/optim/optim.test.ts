@@ -114,6 +114,45 @@ describe('Adam and AdamW', () => {
   });
 });
 
+describe('Adam on float32 (WebAssembly backend)', () => {
+  /** The update op by op with tensor ops (PyTorch's order; every op rounds to float32). */
+  function adamOpByOp(p: vm.Tensor, g: vm.Tensor, m: vm.Tensor, v: vm.Tensor, t: number, lr: number, wd: number, decoupled: boolean): vm.Tensor[] {
+    const [b1, b2, eps] = [0.9, 0.999, 1e-8];
+    let base = p;
+    let grad = g;
+    if (wd !== 0) {
+      if (decoupled) base = p.mul(1 - lr * wd);
+      else grad = g.add(p.mul(wd));
+    }
+    const m1 = m.add(grad.sub(m).mul(1 - b1));
+    const v1 = v.mul(b2).add(grad.square().mul(1 - b2));
+    const denom = v1.sqrt().div(Math.sqrt(1 - b2 ** t)).add(eps);
+    return [base.sub(m1.div(denom).mul(lr / (1 - b1 ** t))), m1, v1];
+  }
+
+  it('the fused step equals the op-by-op form bit for bit, with and without (decoupled) decay', async () => {
+    await vm.init({ backend: 'wasm' });
+    const n = 1031;   // vector body and scalar tail
+    for (const [wd, decoupled] of [[0, false], [1e-3, false], [1e-2, true]] as const) {
+      vm.tidy(() => {
+        const init = vm.randn([n], { seed: 1, backend: 'wasm' });
+        const p = new Parameter(init.mul(1));
+        const opt = decoupled ? new AdamW([p], { lr: 8e-4, weightDecay: wd }) : new Adam([p], { lr: 8e-4, weightDecay: wd });
+        let [q, m, v] = [init, vm.zeros([n], { backend: 'wasm' }), vm.zeros([n], { backend: 'wasm' })];
+        for (let t = 1; t <= 3; t++) {
+          const g = vm.randn([n], { seed: 10 + t, backend: 'wasm' });
+          p.grad = g.mul(1);
+          opt.step();
+          [q, m, v] = adamOpByOp(q, g, m, v, t, 8e-4, wd, decoupled);
+          expect(Array.from(p.value.dataSync()), `wd ${wd} decoupled ${decoupled} step ${t}`).toEqual(Array.from(q.dataSync()));
+        }
+        opt.dispose();
+        p.dispose();
+      });
+    }
+  });
+});
+
 describe('optimizer state dicts', () => {
   it('resuming from a state dict continues exactly as an uninterrupted optimizer', () => {
     for (const make of [

@@ -1,11 +1,12 @@
 import { allocArray, bytesPerElement, type DType, type TypedArray } from '../../dtype.js';
 import type { Shape } from '../../shape.js';
 import type {
-  Backend, BinaryOp, Conv2dParams, DataHandle, MatmulParams, NormOrder, Pool2dParams, ReduceOp, UnaryOp,
+  AdamParams, Backend, BinaryOp, Conv2dParams, DataHandle, MatmulParams, NormOrder, Pool2dParams, ReduceOp, UnaryOp,
 } from '../backend.js';
 import * as ew from './kernels/elementwise.js';
 import * as linalg from './kernels/linalg.js';
 import * as mv from './kernels/movement.js';
+import * as optim from './kernels/optim.js';
 import * as pool from './kernels/pool.js';
 import * as red from './kernels/reduce.js';
 import * as rows from './kernels/rows.js';
@@ -84,6 +85,11 @@ export class ReferenceBackend implements Backend {
 
   geluBackward(g: DataHandle, x: DataHandle, cdf: DataHandle): DataHandle {
     return this.own(ew.geluBackward(this.arr(g), this.arr(x), this.arr(cdf), x.dtype), x.dtype);
+  }
+
+  adamStep(param: DataHandle, grad: DataHandle, m: DataHandle, v: DataHandle, p: AdamParams): { param: DataHandle; m: DataHandle; v: DataHandle } {
+    const r = optim.adamStep(this.arr(param), this.arr(grad), this.arr(m), this.arr(v), p, param.dtype);
+    return { param: this.own(r.param, param.dtype), m: this.own(r.m, param.dtype), v: this.own(r.v, param.dtype) };
   }
 
   clip(x: DataHandle, lo: number, hi: number): DataHandle {

@@ -2,7 +2,7 @@ import type { DType, TypedArray } from '../../dtype.js';
 import { fail, VarmatError } from '../../errors.js';
 import { broadcastStrides, sizeOf, stridesOf, type Shape } from '../../shape.js';
 import type {
-  Backend, BinaryOp, Conv2dParams, DataHandle, MatmulParams, NormOrder, Pool2dParams, ReduceOp, UnaryOp,
+  AdamParams, Backend, BinaryOp, Conv2dParams, DataHandle, MatmulParams, NormOrder, Pool2dParams, ReduceOp, UnaryOp,
 } from '../backend.js';
 import * as ew from '../reference/kernels/elementwise.js';
 import * as linalg from '../reference/kernels/linalg.js';
@@ -10,6 +10,7 @@ import * as mv from '../reference/kernels/movement.js';
 import * as pool from '../reference/kernels/pool.js';
 import * as red from '../reference/kernels/reduce.js';
 import * as rowsRef from '../reference/kernels/rows.js';
+import * as optimRef from '../reference/kernels/optim.js';
 import { SizeClassAllocator, type AllocatorStats } from './allocator.js';
 import { decodeBase64 } from './base64.js';
 import { hasRelaxedSimd, hasWasmSimd } from './features.js';
@@ -339,6 +340,24 @@ export class WasmBackend implements Backend {
     const split = this.split(xd.size, xd.size);
     if (split) this.parallel([JOB_GELU_BACKWARD, gd.ptr, xd.ptr, cd.ptr, out.ptr, xd.size, split.per], split.chunks, 0);
     else this.k.geluBackward(gd.ptr, xd.ptr, cd.ptr, out.ptr, xd.size);
+    return out;
+  }
+
+  adamStep(param: DataHandle, grad: DataHandle, m: DataHandle, v: DataHandle, p: AdamParams): { param: DataHandle; m: DataHandle; v: DataHandle } {
+    const op = 'adamStep';
+    const [pd, gd, md, vd] = [this.data(param, op), this.data(grad, op), this.data(m, op), this.data(v, op)];
+    if ([pd, gd, md, vd].some((d) => d.dtype !== 'float32')) {
+      const r = optimRef.adamStep(this.view(pd), this.view(gd), this.view(md), this.view(vd), p, pd.dtype);
+      return { param: this.own(r.param, pd.dtype, op), m: this.own(r.m, pd.dtype, op), v: this.own(r.v, pd.dtype, op) };
+    }
+    const out = { param: this.newData(op, 'float32', pd.size), m: this.newData(op, 'float32', pd.size), v: this.newData(op, 'float32', pd.size) };
+    const wd = p.weightDecay ?? 0;
+    const mode = wd === 0 ? 0 : p.decoupled ? 2 : 1;
+    // Parameters are small next to activations, and the step is memory-bound: one thread.
+    this.k.adamStep(
+      pd.ptr, gd.ptr, md.ptr, vd.ptr, out.param.ptr, out.m.ptr, out.v.ptr, pd.size, mode, 1 - p.lr * wd, wd,
+      1 - p.beta1, p.beta2, 1 - p.beta2, Math.sqrt(1 - p.beta2 ** p.t), p.eps, p.lr / (1 - p.beta1 ** p.t),
+    );
     return out;
   }
 

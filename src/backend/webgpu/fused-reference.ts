@@ -1,8 +1,13 @@
 /**
  * Reference semantics (float64, plain loops) of the fused update kernels that the WebGPU backend
  * offers beyond the kernel contract: the attack step with projection and the Adam/AdamW update.
- * The WebGPU kernels are tested against these; the lead may promote both to the contract.
+ * The WebGPU kernels are tested against these. (Adam is now part of the kernel contract too:
+ * `Backend.adamStep`.)
  */
+
+import type { AdamParams } from '../backend.js';
+
+export type { AdamParams };
 
 /** Options of one fused attack step on perturbations laid out as [rows, cols]. */
 export interface AttackStepParams {
@@ -19,19 +24,6 @@ export interface AttackStepParams {
   hi?: number;
 }
 
-/** Options of one Adam or AdamW step. */
-export interface AdamParams {
-  lr: number;
-  beta1: number;
-  beta2: number;
-  eps: number;
-  /** L2 penalty (Adam: added to the gradient) or decoupled decay (AdamW). Default 0. */
-  weightDecay?: number;
-  /** AdamW when true. */
-  decoupled?: boolean;
-  /** 1-based step count, for the bias corrections. */
-  t: number;
-}
 
 /** The L2 norm of row r. */
 function rowNorm(v: ArrayLike<number>, r: number, cols: number): number {

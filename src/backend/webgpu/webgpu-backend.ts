@@ -2,11 +2,11 @@ import type { DType, TypedArray } from '../../dtype.js';
 import { VarmatError, fail } from '../../errors.js';
 import type { Shape } from '../../shape.js';
 import type {
-  Backend, BinaryOp, Conv2dParams, DataHandle, MatmulParams, NormOrder, Pool2dParams, ReduceOp, UnaryOp,
+  AdamParams, Backend, BinaryOp, Conv2dParams, DataHandle, MatmulParams, NormOrder, Pool2dParams, ReduceOp, UnaryOp,
 } from '../backend.js';
 import { acquireDevice } from './acquire-device.js';
 import type { PoolStats } from './buffer-pool.js';
-import type { AdamParams, AttackStepParams } from './fused-reference.js';
+import type { AttackStepParams } from './fused-reference.js';
 import { GpuHandle } from './gpu-handle.js';
 import { GpuRuntime, type RuntimeOptions } from './gpu-runtime.js';
 import * as ew from './kernels/elementwise-kernels.js';
