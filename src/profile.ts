@@ -49,7 +49,7 @@ const KERNELS = [
   'upload', 'fill', 'read', 'readSync', 'release', 'cast', 'unary', 'clip', 'binary', 'where', 'reduce',
   'argReduce', 'stridedCopy', 'pad', 'concat', 'gather', 'scatterAdd', 'oneHot', 'matmul', 'conv2d',
   'conv2dGradInput', 'conv2dGradFilter', 'maxPool2d', 'avgPool2d', 'avgPool2dBackward', 'softmax',
-  'logSoftmax', 'layerNorm', 'rowNorms',
+  'logSoftmax', 'layerNorm', 'layerNormBackward', 'rowNorms', 'geluBackward', 'adamStep',
 ] as const;
 
 interface ConvLike { n: number; inC: number; outC: number; kH: number; kW: number; outH: number; outW: number; groups: number }
