@@ -8,7 +8,7 @@ export { binary, castF32ToI32, castI32ToF32, clip, geluBackward, unary } from '.
 export { reduce } from './reduce';
 export { layerNorm, layerNormBackward, logSoftmax, rowNorms, softmax } from './rows';
 export { avgPool2d, avgPool2dBackward, maxPool2d } from './pool';
-export { stridedCopy } from './movement';
+export { copyBlocks, stridedCopy } from './movement';
 export { adamStep } from './optim';
 
 /** Bytes of the argument block that callers fill with i32 parameters and shapes. */

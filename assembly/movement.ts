@@ -55,3 +55,22 @@ export function stridedCopy(x: usize, out: usize, rank: i32, meta: usize, offset
     }
   }
 }
+
+/**
+ * Copies `count` blocks of `len` 4-byte elements from src + i * srcStride to dst + i * dstStride
+ * (strides in elements): one operand of a concatenation, or of a padding, in one call.
+ */
+export function copyBlocks(src: usize, dst: usize, count: i32, len: i32, srcStride: i32, dstStride: i32): void {
+  const bytes = <usize>len << 2;
+  for (let i = 0; i < count; i++) {
+    const s = at(src, i * srcStride);
+    const d = at(dst, i * dstStride);
+    if (ASC_FEATURE_SIMD && len <= 64) {
+      let j = 0;
+      for (; j + 4 <= len; j += 4) v128.store(d + (<usize>j << 2), v128.load(s + (<usize>j << 2)));
+      for (; j < len; j++) store<i32>(d + (<usize>j << 2), load<i32>(s + (<usize>j << 2)));
+    } else {
+      memory.copy(d, s, bytes);
+    }
+  }
+}

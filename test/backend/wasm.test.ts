@@ -416,6 +416,11 @@ describe.each(variants)('wasm backend (%s build, %i thread(s)) vs reference', (v
     check(be, 'pad int32', [{ values: integers(12, 1, 0, 9) }], (b, [h]) => b.pad(h!, [3, 4], [[0, 1], [2, 2]], 7));
     check(be, 'concat', [{ values: uniform(3 * 2 * 5, 1) }, { values: uniform(3 * 7 * 5, 2) }, { values: uniform(3 * 1 * 5, 3) }],
       (b, [p, q, r]) => b.concat([{ h: p!, shape: [3, 2, 5] }, { h: q!, shape: [3, 7, 5] }, { h: r!, shape: [3, 1, 5] }], 1));
+    // Blocks longer than 64 values (a bulk copy each), and int32.
+    check(be, 'concat long blocks', [{ values: uniform(2 * 70, 4) }, { values: uniform(3 * 70, 5) }],
+      (b, [p, q]) => b.concat([{ h: p!, shape: [2, 70] }, { h: q!, shape: [3, 70] }], 0));
+    check(be, 'concat int32', [{ values: integers(4 * 3, 6, -9, 9) }, { values: integers(4 * 66, 7, -9, 9) }],
+      (b, [p, q]) => b.concat([{ h: p!, shape: [4, 3] }, { h: q!, shape: [4, 66] }], 1));
     const idx = integers(33, 5, 0, 17);
     check(be, 'gather', [{ values: x }, { values: idx }], (b, [h, i]) => b.gather(h!, [7, 17, 3], i!, 33, 1));
     check(be, 'scatterAdd', [{ values: uniform(7 * 33 * 3, 4) }, { values: idx }], (b, [g, i]) => b.scatterAdd(g!, i!, 33, [7, 17, 3], 1));

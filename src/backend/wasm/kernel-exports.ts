@@ -21,6 +21,7 @@ export interface KernelExports {
   conv2dGradFilter(x: number, dy: number, dw: number, params: number, scratch: number): void;
   unary(op: number, x: number, out: number, n: number): void;
   geluBackward(g: number, x: number, cdf: number, out: number, n: number): void;
+  copyBlocks(src: number, dst: number, count: number, len: number, srcStride: number, dstStride: number): void;
   adamStep(
     param: number, grad: number, m: number, v: number, outParam: number, outM: number, outV: number, n: number,
     mode: number, shrink: number, decay: number, keep1: number, beta2: number, keep2: number, sqrtBc2: number, eps: number, stepSize: number,

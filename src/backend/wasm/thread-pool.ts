@@ -27,12 +27,13 @@ const NARGS = 7;     // arguments of the current job
 const SCRATCH = 8;   // scratch base (bytes, as u32) ...
 const SCRATCH_BYTES = 9; // ... and bytes per participant
 const ERROR = 10;    // 1: a worker's chunk threw (the job's result is incomplete)
+const SPIN = 11;     // microseconds a thread polls before it sleeps
 const ARGS = 16;     // kernel arguments (i32; pointers as u32 bits)
 const SLOTS = 64;
 /** Most chunks one job may have (the chunk index has 16 bits; headroom for overshooting claims). */
 export const MAX_CHUNKS = 65000;
-/** How long a thread polls for the next job (or the last chunks) before it sleeps, in ms. */
-const SPIN_MS = 0.05;
+/** How long a thread polls for the next job (or the last chunks) before it sleeps, in microseconds. */
+const SPIN_US = Number((globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.VARMAT_WASM_SPIN_US ?? 50);
 
 /** Kinds of job (the first argument of a job). */
 export const JOB_MATMUL = 0;
@@ -137,7 +138,7 @@ export function runChunk(k: ChunkKernels, a: ArrayLike<number>, i: number, scrat
 const WORKER_SOURCE = `
 const GEN = ${GEN}, NEXT = ${NEXT}, DONE = ${DONE}, CHUNKS = ${CHUNKS};
 const STOP = ${STOP}, NARGS = ${NARGS}, SCRATCH = ${SCRATCH}, SCRATCH_BYTES = ${SCRATCH_BYTES}, ARGS = ${ARGS};
-const ERROR = ${ERROR};
+const ERROR = ${ERROR}, SPIN = ${SPIN};
 const runChunk = ${runChunk.toString()};
 function serve(data, post) {
   const k = new WebAssembly.Instance(data.module, { env: { memory: data.memory } }).exports;
@@ -148,7 +149,7 @@ function serve(data, post) {
   for (;;) {
     // Kernels come in quick succession during a training step: poll for a moment before sleeping,
     // so the next job does not wait for the wake-up of a sleeping thread.
-    const until = performance.now() + ${SPIN_MS};
+    const until = performance.now() + Atomics.load(c, SPIN) / 1000;
     while (Atomics.load(c, GEN) === seen && performance.now() < until) {}
     Atomics.wait(c, GEN, seen);
     if (Atomics.load(c, STOP) === 1) return;
@@ -225,6 +226,7 @@ export class ThreadPool {
   /** Starts `threads - 1` workers, each with an instance of `module` on `memory`. */
   static async create(threads: number, module: WebAssembly.Module, memory: WebAssembly.Memory): Promise<ThreadPool> {
     const control = new Int32Array(new SharedArrayBuffer(SLOTS * 4));
+    control[SPIN] = SPIN_US;
     const workers: AnyWorker[] = [];
     const ready: Promise<void>[] = [];
     const g = globalThis as { process?: { versions?: { node?: string } }; Worker?: new (url: string, o?: { type: string }) => AnyWorker & { postMessage(m: unknown): void; onmessage: ((e: { data: unknown }) => void) | null; onerror: ((e: unknown) => void) | null } };
@@ -313,7 +315,7 @@ export class ThreadPool {
 
   private waitFor(slot: number, ok: (value: number) => boolean): void {
     const c = this.control;
-    const until = performance.now() + SPIN_MS;
+    const until = performance.now() + SPIN_US / 1000;
     while (performance.now() < until) if (ok(Atomics.load(c, slot))) return;
     for (;;) {
       const v = Atomics.load(c, slot);
