@@ -390,6 +390,9 @@ export function gemm(
     }
     return;
   }
+  // Row-major op(A) is read in place when n is small, as above (its rows are sequential streams).
+  const mFull = ASC_FEATURE_SIMD ? m & ~(MR - 1) : 0;
+  const aRows = ASC_FEATURE_SIMD && !prepacked && csa == 1 && n <= DIRECT_A_MAX_N;
   for (let jc = 0; jc < n; jc += NC) {
     const nc = min<i32>(NC, n - jc);
     for (let pc = 0; pc < k; pc += kcMax) {
@@ -401,7 +404,11 @@ export function gemm(
         const mc = min<i32>(MC, m - ic);
         let pa = packedA;
         if (prepacked) pa = a + (<usize>(pc * mPad + ic * kc) << 2);
-        else packA(a, rsa, csa, ic, mc, pc, kc, packedA);
+        else if (aRows) {
+          // Only a last panel of fewer than MR rows is packed (at packedA).
+          if (ic + mc > mFull) packA(a, rsa, csa, mFull, m - mFull, pc, kc, packedA);
+          pa = packedA - (<usize>((mFull - ic) * kc) << 2);
+        } else packA(a, rsa, csa, ic, mc, pc, kc, packedA);
         for (let jr = 0; jr < nc; jr += NR) {
           const cols = min<i32>(NR, nc - jr);
           const bp = packedB + (<usize>(jr * kc) << 2);
@@ -409,8 +416,12 @@ export function gemm(
             const rows = min<i32>(MR, mc - ir);
             const ap = pa + (<usize>(ir * kc) << 2);
             const cp = c + <usize>(ic + ir) * ldcBytes + (<usize>(jc + jr) << 2);
-            if (ASC_FEATURE_SIMD) kernelSimd(kc, ap, 16, 4, false, bp, 32, cp, ldcBytes, rows, cols, acc, tmp);
-            else kernelScalar(kc, ap, bp, cp, ldcBytes, rows, cols, acc, tmp);
+            if (ASC_FEATURE_SIMD) {
+              if (aRows && ic + ir < mFull) {
+                const ad = a + (<usize>((ic + ir) * rsa + pc) << 2);
+                kernelSimd(kc, ad, 4, <usize>rsa << 2, true, bp, 32, cp, ldcBytes, rows, cols, acc, tmp);
+              } else kernelSimd(kc, ap, 16, 4, false, bp, 32, cp, ldcBytes, rows, cols, acc, tmp);
+            } else kernelScalar(kc, ap, bp, cp, ldcBytes, rows, cols, acc, tmp);
           }
         }
       }
