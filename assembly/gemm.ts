@@ -163,15 +163,27 @@ function packB(b: usize, rsb: i32, csb: i32, p0: i32, kc: i32, j0: i32, nc: i32,
       continue;
     }
     if (ASC_FEATURE_SIMD) {
-      if (cols == NR && rsb == 1) {
-        // Transposed B ([N, K] storage): 4 x 4 transposes of two groups of four columns.
+      if (csb == 1 && cols >= 4) {
+        // Row-major B, a last panel of 4 to 7 columns: four values as a vector, the rest one by one.
+        for (let p = 0; p < kc; p++) {
+          const s = b + (<usize>((p0 + p) * rsb + j0 + jr) << 2);
+          const d = panel + (<usize>(p * 8) << 2);
+          v128.store(d, v128.load(s));
+          for (let j = 4; j < 8; j++) store<f32>(d + (<usize>j << 2), j < cols ? load<f32>(s + (<usize>j << 2)) : 0);
+        }
+        continue;
+      }
+      if (rsb == 1 && cols >= 4) {
+        // Transposed B ([N, K] storage): 4 x 4 transposes of each full group of four columns (two
+        // in a full panel); in a last panel of 4 to 7 columns, the second group one by one.
+        const groups = cols >> 2;
         const c0 = b + (<usize>((j0 + jr) * csb + p0) << 2);
         const cs = <usize>csb << 2;
         let p = 0;
         for (; p + 4 <= kc; p += 4) {
           const off = <usize>p << 2;
           const d = panel + (<usize>(p * 8) << 2);
-          for (let h = 0; h < 2; h++) {
+          for (let h = 0; h < groups; h++) {
             const s = c0 + <usize>(4 * h) * cs + off;
             const v0 = v128.load(s);
             const v1 = v128.load(s + cs);
@@ -188,10 +200,18 @@ function packB(b: usize, rsb: i32, csb: i32, p0: i32, kc: i32, j0: i32, nc: i32,
             v128.store(dh + 96, v128.shuffle<f32>(t1, t3, 2, 3, 6, 7));
           }
         }
+        const pEnd = p;
         for (; p < kc; p++) {
           const d = panel + (<usize>(p * 8) << 2);
           const s = c0 + (<usize>p << 2);
-          for (let j = 0; j < 8; j++) store<f32>(d + (<usize>j << 2), load<f32>(s + <usize>j * cs));
+          for (let j = 0; j < 8; j++) store<f32>(d + (<usize>j << 2), j < cols ? load<f32>(s + <usize>j * cs) : 0);
+        }
+        if (groups == 1) {
+          for (p = 0; p < pEnd; p++) {
+            const d = panel + (<usize>(p * 8) << 2);
+            const s = c0 + (<usize>p << 2);
+            for (let j = 4; j < 8; j++) store<f32>(d + (<usize>j << 2), j < cols ? load<f32>(s + <usize>j * cs) : 0);
+          }
         }
         continue;
       }
