@@ -3,6 +3,7 @@
 //   npx tsx bench/matmul-shapes.ts                      # this tree's kernels
 //   npx tsx bench/matmul-shapes.ts --base /tmp/base     # also a second checkout's, interleaved
 //   npx tsx bench/matmul-shapes.ts --threads 1 --samples 21 --filter 480x
+//   npx tsx bench/matmul-shapes.ts --simd                # the plain SIMD build (no relaxed SIMD)
 //
 // With --base, the backend of that checkout (kernels built there) is timed round-robin with this
 // one's, so both see the same load; each figure is the median of the samples.
@@ -69,7 +70,7 @@ async function main(): Promise<void> {
   const backends: { name: string; be: Backend & { destroy(): void } }[] = [];
   for (const t of threads) {
     for (const [name, create] of creators) {
-      const be = await create({ threads: t });
+      const be = await create({ threads: t, ...(process.argv.includes('--simd') ? { relaxedSimd: false } : {}) });
       backends.push({ name: `${name} ${t}t`, be });
     }
   }
