@@ -4,6 +4,8 @@
 //   npx tsx bench/matmul-shapes.ts --base /tmp/base     # also a second checkout's, interleaved
 //   npx tsx bench/matmul-shapes.ts --threads 1 --samples 21 --filter 480x
 //   npx tsx bench/matmul-shapes.ts --simd                # the plain SIMD build (no relaxed SIMD)
+//   npx tsx bench/matmul-shapes.ts --cold                # rotate over 12 input pairs, keep 12 outputs alive
+//                                                        # (operands and results not in cache, as in a step)
 //
 // With --base, the backend of that checkout (kernels built there) is timed round-robin with this
 // one's, so both see the same load; each figure is the median of the samples.
@@ -83,18 +85,27 @@ async function main(): Promise<void> {
     const [batch, m, k, n, transA, transB] = s;
     const p: MatmulParams = { batch, m, n, k, transA, transB, batchedA: batch > 1, batchedB: batch > 1 };
     const flops = 2 * batch * m * n * k;
-    const inputs = backends.map(({ be }) => [
-      be.upload(random(batch * m * k, 1), 'float32'),
-      be.upload(random(batch * k * n, 2), 'float32'),
-    ]);
+    const copies = process.argv.includes('--cold') ? 12 : 1;
+    const inputs = backends.map(({ be }) => Array.from({ length: copies }, (_, c) => [
+      be.upload(random(batch * m * k, 1 + 2 * c), 'float32'),
+      be.upload(random(batch * k * n, 2 + 2 * c), 'float32'),
+    ] as [DataHandle, DataHandle]));
+    const live: DataHandle[][] = backends.map(() => []);
     const fns = backends.map(({ be }, i) => {
-      const [a, b] = inputs[i] as [DataHandle, DataHandle];
-      return () => be.release(be.matmul(a, b, p));
+      let call = 0;
+      return () => {
+        const [a, b] = inputs[i]![call++ % copies]!;
+        live[i]!.push(be.matmul(a, b, p));
+        if (live[i]!.length >= copies) be.release(live[i]!.shift()!);
+      };
     });
     const ms = measureInterleaved(fns, { samples, minSampleMs: 20 });
     ms.forEach((t, i) => { totals[i]! += t!; });
     console.log([label(s), ...ms.map((t) => gflops(flops, t!).toFixed(1))].join(' | '));
-    backends.forEach(({ be }, i) => inputs[i]!.forEach((h) => be.release(h)));
+    backends.forEach(({ be }, i) => {
+      live[i]!.forEach((h) => be.release(h));
+      inputs[i]!.forEach((pair) => pair.forEach((h) => be.release(h)));
+    });
   }
   console.log(['total ms', ...totals.map((t) => t.toFixed(2))].join(' | '));
   for (const { be } of backends) be.destroy();
