@@ -25,7 +25,8 @@ export const NC: i32 = 2048;
  * SIMD builds, one block of rows (m <= MC): op(A) is read in place, not packed, when n is at most
  * this (few passes over each row panel, so packing it does not pay), in its MR-row panels: row-major
  * A as MR row pointers walked along k, transposed A ([K, M] storage) as MR consecutive values per k
- * (the packed layout, with a longer step). A last panel of fewer than MR rows is packed.
+ * (the packed layout, with a longer step). A last panel of fewer than MR rows is packed. For
+ * m > MC, only row-major A, and only in relaxed SIMD builds (where it measured faster).
  */
 const DIRECT_A_MAX_N: i32 = 64;
 /**
