@@ -21,6 +21,21 @@ export const KC: i32 = 512;
 export const MC: i32 = 128;
 /** Columns of a packed B block (a multiple of NR). */
 export const NC: i32 = 2048;
+/**
+ * SIMD builds, one block of rows (m <= MC): op(A) is read in place, not packed, when n is at most
+ * this (few passes over each row panel, so packing it does not pay), in its MR-row panels: row-major
+ * A as MR row pointers walked along k, transposed A ([K, M] storage) as MR consecutive values per k
+ * (the packed layout, with a longer step). A last panel of fewer than MR rows is packed. For
+ * m > MC, only row-major A, and only in relaxed SIMD builds (where it measured faster).
+ */
+const DIRECT_A_MAX_N: i32 = 64;
+/**
+ * SIMD builds, one block of rows: row-major op(B) is read in place, not packed, in its full
+ * NR-column panels when m is at most this and the depth block at most DIRECT_B_MAX_KC deep (each
+ * panel is then read by few micro-kernels and stays in L1).
+ */
+const DIRECT_B_MAX_M: i32 = 64;
+const DIRECT_B_MAX_KC: i32 = 256;
 
 // @ts-ignore: decorator
 @inline function roundUp(x: i32, m: i32): i32 {
@@ -149,15 +164,27 @@ function packB(b: usize, rsb: i32, csb: i32, p0: i32, kc: i32, j0: i32, nc: i32,
       continue;
     }
     if (ASC_FEATURE_SIMD) {
-      if (cols == NR && rsb == 1) {
-        // Transposed B ([N, K] storage): 4 x 4 transposes of two groups of four columns.
+      if (csb == 1 && cols >= 4) {
+        // Row-major B, a last panel of 4 to 7 columns: four values as a vector, the rest one by one.
+        for (let p = 0; p < kc; p++) {
+          const s = b + (<usize>((p0 + p) * rsb + j0 + jr) << 2);
+          const d = panel + (<usize>(p * 8) << 2);
+          v128.store(d, v128.load(s));
+          for (let j = 4; j < 8; j++) store<f32>(d + (<usize>j << 2), j < cols ? load<f32>(s + (<usize>j << 2)) : 0);
+        }
+        continue;
+      }
+      if (rsb == 1 && cols >= 4) {
+        // Transposed B ([N, K] storage): 4 x 4 transposes of each full group of four columns (two
+        // in a full panel); in a last panel of 4 to 7 columns, the second group one by one.
+        const groups = cols >> 2;
         const c0 = b + (<usize>((j0 + jr) * csb + p0) << 2);
         const cs = <usize>csb << 2;
         let p = 0;
         for (; p + 4 <= kc; p += 4) {
           const off = <usize>p << 2;
           const d = panel + (<usize>(p * 8) << 2);
-          for (let h = 0; h < 2; h++) {
+          for (let h = 0; h < groups; h++) {
             const s = c0 + <usize>(4 * h) * cs + off;
             const v0 = v128.load(s);
             const v1 = v128.load(s + cs);
@@ -174,10 +201,18 @@ function packB(b: usize, rsb: i32, csb: i32, p0: i32, kc: i32, j0: i32, nc: i32,
             v128.store(dh + 96, v128.shuffle<f32>(t1, t3, 2, 3, 6, 7));
           }
         }
+        const pEnd = p;
         for (; p < kc; p++) {
           const d = panel + (<usize>(p * 8) << 2);
           const s = c0 + (<usize>p << 2);
-          for (let j = 0; j < 8; j++) store<f32>(d + (<usize>j << 2), load<f32>(s + <usize>j * cs));
+          for (let j = 0; j < 8; j++) store<f32>(d + (<usize>j << 2), j < cols ? load<f32>(s + <usize>j * cs) : 0);
+        }
+        if (groups == 1) {
+          for (p = 0; p < pEnd; p++) {
+            const d = panel + (<usize>(p * 8) << 2);
+            const s = c0 + (<usize>p << 2);
+            for (let j = 4; j < 8; j++) store<f32>(d + (<usize>j << 2), j < cols ? load<f32>(s + <usize>j * cs) : 0);
+          }
         }
         continue;
       }
@@ -193,14 +228,20 @@ function packB(b: usize, rsb: i32, csb: i32, p0: i32, kc: i32, j0: i32, nc: i32,
 }
 
 /**
- * The SIMD micro-kernel: a 4 x 8 tile of C in 8 f32x4 accumulators over `kc` steps of packed A
- * (4 values per step, broadcast) and packed B (8 values per step). Eight accumulators plus two B
- * vectors and one broadcast fit the 16 registers that V8 gives wasm on x64 without spilling, and
- * cover the latency of a multiply-add (or of a fused one) at two per cycle.
+ * The SIMD micro-kernel: a 4 x 8 tile of C in 8 f32x4 accumulators over `kc` steps of A (4 values
+ * per step, broadcast) and B (8 consecutive values per step). Eight accumulators plus two B vectors
+ * and one broadcast fit the 16 registers that V8 gives wasm on x64 without spilling, and cover the
+ * latency of a multiply-add (or of a fused one) at two per cycle.
+ *
+ * Addresses in bytes: step p of B at bp + p bks (packed: bks = 32; row-major B in place: its row
+ * stride). Row r of step p of A at ap + p aks + r ars; `rowPtrs` (a constant at each call site)
+ * false means ars = 4 (packed A: aks = 16; transposed A in place: aks = its row stride), true
+ * means row-major A in place (aks = 4, ars = its row stride).
  */
 // @ts-ignore: decorator
 @inline function kernelSimd(
-  kc: i32, ap: usize, bp: usize, c: usize, ldc: usize, rows: i32, cols: i32, accumulate: bool, tmp: usize,
+  kc: i32, ap: usize, aks: usize, ars: usize, rowPtrs: bool, bp: usize, bks: usize,
+  c: usize, ldc: usize, rows: i32, cols: i32, accumulate: bool, tmp: usize,
 ): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
   let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
@@ -208,20 +249,22 @@ function packB(b: usize, rsb: i32, csb: i32, p0: i32, kc: i32, j0: i32, nc: i32,
   let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
   let a = ap;
   let b = bp;
-  const end = bp + (<usize>kc << 5);
+  const end = bp + <usize>kc * bks;
+  const ars2 = ars << 1;
+  const ars3 = ars2 + ars;
   while (b < end) {
     const b0 = v128.load(b);
     const b1 = v128.load(b, 16);
     let x = v128.load32_splat(a);
     c00 = madd(x, b0, c00); c01 = madd(x, b1, c01);
-    x = v128.load32_splat(a, 4);
+    x = rowPtrs ? v128.load32_splat(a + ars) : v128.load32_splat(a, 4);
     c10 = madd(x, b0, c10); c11 = madd(x, b1, c11);
-    x = v128.load32_splat(a, 8);
+    x = rowPtrs ? v128.load32_splat(a + ars2) : v128.load32_splat(a, 8);
     c20 = madd(x, b0, c20); c21 = madd(x, b1, c21);
-    x = v128.load32_splat(a, 12);
+    x = rowPtrs ? v128.load32_splat(a + ars3) : v128.load32_splat(a, 12);
     c30 = madd(x, b0, c30); c31 = madd(x, b1, c31);
-    a += 16;
-    b += 32;
+    a += aks;
+    b += bks;
   }
   if (rows == 4 && cols == 8) {
     if (accumulate) {
@@ -317,28 +360,61 @@ export function gemm(
   const tmp = packedB + (<usize>(kcMax * min<i32>(NC, roundUp(n, NR))) << 2);
   if (m <= MC) {
     // One block of rows: pack each B panel just before its micro-kernels use it, so that it goes
-    // from the packer to the kernels through L1 and is never streamed back from L2.
+    // from the packer to the kernels through L1 and is never streamed back from L2. Small operands
+    // are read in place (DIRECT_A_MAX_N, DIRECT_B_MAX_M).
+    const mFull = ASC_FEATURE_SIMD ? m & ~(MR - 1) : 0;
+    const aRows = ASC_FEATURE_SIMD && !prepacked && csa == 1 && n <= DIRECT_A_MAX_N && mFull > 0;
+    const aCols = ASC_FEATURE_SIMD && !prepacked && !aRows && rsa == 1 && n <= DIRECT_A_MAX_N && mFull > 0;
     for (let pc = 0; pc < k; pc += kcMax) {
       const kc = min<i32>(kcMax, k - pc);
       const acc = accumulate || pc > 0;
       let pa = packedA;
       if (prepacked) pa = a + (<usize>(pc * mPad) << 2);
-      else packA(a, rsa, csa, 0, m, pc, kc, packedA);
+      else if (aRows || aCols) {
+        // Only a last panel of fewer than MR rows is packed (at packedA).
+        if (mFull < m) packA(a, rsa, csa, mFull, m - mFull, pc, kc, packedA);
+        pa = packedA - (<usize>(mFull * kc) << 2);
+      } else packA(a, rsa, csa, 0, m, pc, kc, packedA);
+      const bDirect = ASC_FEATURE_SIMD && !im2col && csb == 1 && m <= DIRECT_B_MAX_M && kc <= DIRECT_B_MAX_KC;
       for (let jr = 0; jr < n; jr += NR) {
         const cols = min<i32>(NR, n - jr);
-        if (im2col) packBIm2col(b, pc, kc, jr, cols, NR, packedB);
+        let bp = packedB;
+        let bks: usize = <usize>NR << 2;
+        if (bDirect && cols == NR) {
+          bp = b + (<usize>(pc * rsb + jr) << 2);
+          bks = <usize>rsb << 2;
+        } else if (im2col) packBIm2col(b, pc, kc, jr, cols, NR, packedB);
         else packB(b, rsb, csb, pc, kc, jr, cols, packedB);
         for (let ir = 0; ir < m; ir += MR) {
           const rows = min<i32>(MR, m - ir);
-          const ap = pa + (<usize>(ir * kc) << 2);
           const cp = c + <usize>ir * ldcBytes + (<usize>jr << 2);
-          if (ASC_FEATURE_SIMD) kernelSimd(kc, ap, packedB, cp, ldcBytes, rows, cols, acc, tmp);
-          else kernelScalar(kc, ap, packedB, cp, ldcBytes, rows, cols, acc, tmp);
+          if (ASC_FEATURE_SIMD) {
+            if (aRows && ir < mFull) {
+              const ap = a + (<usize>(ir * rsa + pc) << 2);
+              const ars = <usize>rsa << 2;
+              kernelSimd(kc, ap, 4, ars, true, bp, bks, cp, ldcBytes, rows, cols, acc, tmp);
+            } else {
+              // Packed A (aks 16), or transposed A in place (aks: a row of its storage).
+              let ap = pa + (<usize>(ir * kc) << 2);
+              let aks: usize = 16;
+              if (aCols && ir < mFull) {
+                ap = a + (<usize>(ir + pc * csa) << 2);
+                aks = <usize>csa << 2;
+              }
+              kernelSimd(kc, ap, aks, 4, false, bp, bks, cp, ldcBytes, rows, cols, acc, tmp);
+            }
+          } else {
+            kernelScalar(kc, pa + (<usize>(ir * kc) << 2), packedB, cp, ldcBytes, rows, cols, acc, tmp);
+          }
         }
       }
     }
     return;
   }
+  // Relaxed SIMD builds: row-major op(A) is read in place when n is small, as above (its rows are
+  // sequential streams). About 3% on [1600 x 256] x [256 x 64]; neutral in the plain SIMD build.
+  const mFull = ASC_FEATURE_SIMD ? m & ~(MR - 1) : 0;
+  const aRows = ASC_FEATURE_RELAXED_SIMD && !prepacked && csa == 1 && n <= DIRECT_A_MAX_N;
   for (let jc = 0; jc < n; jc += NC) {
     const nc = min<i32>(NC, n - jc);
     for (let pc = 0; pc < k; pc += kcMax) {
@@ -350,7 +426,11 @@ export function gemm(
         const mc = min<i32>(MC, m - ic);
         let pa = packedA;
         if (prepacked) pa = a + (<usize>(pc * mPad + ic * kc) << 2);
-        else packA(a, rsa, csa, ic, mc, pc, kc, packedA);
+        else if (aRows) {
+          // Only a last panel of fewer than MR rows is packed (at packedA).
+          if (ic + mc > mFull) packA(a, rsa, csa, mFull, m - mFull, pc, kc, packedA);
+          pa = packedA - (<usize>((mFull - ic) * kc) << 2);
+        } else packA(a, rsa, csa, ic, mc, pc, kc, packedA);
         for (let jr = 0; jr < nc; jr += NR) {
           const cols = min<i32>(NR, nc - jr);
           const bp = packedB + (<usize>(jr * kc) << 2);
@@ -358,8 +438,12 @@ export function gemm(
             const rows = min<i32>(MR, mc - ir);
             const ap = pa + (<usize>(ir * kc) << 2);
             const cp = c + <usize>(ic + ir) * ldcBytes + (<usize>(jc + jr) << 2);
-            if (ASC_FEATURE_SIMD) kernelSimd(kc, ap, bp, cp, ldcBytes, rows, cols, acc, tmp);
-            else kernelScalar(kc, ap, bp, cp, ldcBytes, rows, cols, acc, tmp);
+            if (ASC_FEATURE_SIMD) {
+              if (aRows && ic + ir < mFull) {
+                const ad = a + (<usize>((ic + ir) * rsa + pc) << 2);
+                kernelSimd(kc, ad, 4, <usize>rsa << 2, true, bp, 32, cp, ldcBytes, rows, cols, acc, tmp);
+              } else kernelSimd(kc, ap, 16, 4, false, bp, 32, cp, ldcBytes, rows, cols, acc, tmp);
+            } else kernelScalar(kc, ap, bp, cp, ldcBytes, rows, cols, acc, tmp);
           }
         }
       }
@@ -393,37 +477,41 @@ export function matmul(
 
 /**
  * One chunk of a batched matmul split for several threads (same operands as `matmul`). The work is
- * `batch * splits` chunks: chunk `chunk` is batch entry chunk / splits, and within it part
- * chunk % splits of the rows of C (`byCols` = 0; parts are whole MR-row panels) or of its columns
- * (`byCols` = 1; whole NR-column panels). Chunks write disjoint parts of C, so threads run them in
- * any order; each needs its own `scratch` of `gemmScratchBytes(m, n, k)` bytes.
+ * `ceil(batch / per) * splits` chunks: chunk `chunk` is batch entries [s per, min(batch, s per +
+ * per)) for s = chunk / splits, and within each part chunk % splits of the rows of C (`byCols` = 0;
+ * parts are whole MR-row panels) or of its columns (`byCols` = 1; whole NR-column panels). Chunks
+ * write disjoint parts of C, so threads run them in any order; each needs its own `scratch` of
+ * `gemmScratchBytes(m, n, k)` bytes.
  */
 export function matmulChunk(
   a: usize, b: usize, c: usize,
   m: i32, n: i32, k: i32,
   transA: bool, transB: bool, strideA: i32, strideB: i32, scratch: usize,
-  splits: i32, byCols: bool, chunk: i32,
+  splits: i32, byCols: bool, chunk: i32, batch: i32, per: i32,
 ): void {
   const rsa = transA ? 1 : k;
   const csa = transA ? m : 1;
   const rsb = transB ? 1 : n;
   const csb = transB ? k : 1;
-  const s = chunk / splits;
   const part = chunk % splits;
-  const as = a + (<usize>(s * strideA) << 2);
-  const bs = b + (<usize>(s * strideB) << 2);
-  const cs = c + (<usize>(s * m * n) << 2);
-  if (byCols) {
-    const panels = (n + NR - 1) / NR;
-    const j0 = min<i32>(n, ((panels * part) / splits) * NR);
-    const j1 = min<i32>(n, ((panels * (part + 1)) / splits) * NR);
-    if (j1 <= j0) return;
-    gemm(m, j1 - j0, k, as, rsa, csa, bs + (<usize>(j0 * csb) << 2), rsb, csb, cs + (<usize>j0 << 2), n, 0, scratch);
-  } else {
-    const panels = (m + MR - 1) / MR;
-    const i0 = min<i32>(m, ((panels * part) / splits) * MR);
-    const i1 = min<i32>(m, ((panels * (part + 1)) / splits) * MR);
-    if (i1 <= i0) return;
-    gemm(i1 - i0, n, k, as + (<usize>(i0 * rsa) << 2), rsa, csa, bs, rsb, csb, cs + (<usize>(i0 * n) << 2), n, 0, scratch);
+  const s0 = (chunk / splits) * per;
+  const s1 = min<i32>(batch, s0 + per);
+  for (let s = s0; s < s1; s++) {
+    const as = a + (<usize>(s * strideA) << 2);
+    const bs = b + (<usize>(s * strideB) << 2);
+    const cs = c + (<usize>(s * m * n) << 2);
+    if (byCols) {
+      const panels = (n + NR - 1) / NR;
+      const j0 = min<i32>(n, ((panels * part) / splits) * NR);
+      const j1 = min<i32>(n, ((panels * (part + 1)) / splits) * NR);
+      if (j1 <= j0) continue;
+      gemm(m, j1 - j0, k, as, rsa, csa, bs + (<usize>(j0 * csb) << 2), rsb, csb, cs + (<usize>j0 << 2), n, 0, scratch);
+    } else {
+      const panels = (m + MR - 1) / MR;
+      const i0 = min<i32>(m, ((panels * part) / splits) * MR);
+      const i1 = min<i32>(m, ((panels * (part + 1)) / splits) * MR);
+      if (i1 <= i0) continue;
+      gemm(i1 - i0, n, k, as + (<usize>(i0 * rsa) << 2), rsa, csa, bs, rsb, csb, cs + (<usize>(i0 * n) << 2), n, 0, scratch);
+    }
   }
 }

@@ -290,8 +290,14 @@ describe.each(variants)('wasm backend (%s build, %i thread(s)) vs reference', (v
 
   it('matmul: all transpose combinations, awkward sizes, batch broadcasting', (ctx) => {
     if (!available) ctx.skip();
+    // m x n x k. The SIMD builds read small operands in place (assembly/gemm.ts: op(A) when n <= 64,
+    // for m > 128 only row-major A; row-major op(B) when m <= 64 and the depth block <= 256) and
+    // pack the rest: sizes on both sides of those limits, with and without a last panel of fewer
+    // than 4 rows / 8 columns, and with several depth blocks.
     const dims: [number, number, number][] = [
       [1, 1, 1], [3, 7, 17], [17, 33, 7], [33, 65, 127], [127, 3, 65], [65, 127, 33], [7, 1, 600], [520, 9, 5], [4, 8, 513],
+      [20, 20, 64], [20, 64, 20], [49, 64, 20], [20, 49, 64], [21, 64, 256], [64, 65, 257], [65, 64, 100], [128, 16, 1100],
+      [263, 20, 70], [130, 64, 600], [131, 65, 9], [9, 13, 10], [5, 22, 7],
     ];
     for (const transA of [false, true]) {
       for (const transB of [false, true]) {
@@ -300,13 +306,14 @@ describe.each(variants)('wasm backend (%s build, %i thread(s)) vs reference', (v
           check(be, `matmul ${m}x${n}x${k} tA=${transA} tB=${transB}`, [{ values: uniform(m * k, m) }, { values: uniform(k * n, n) }],
             (b, [x, y]) => b.matmul(x!, y!, p));
         }
-        for (const [batchedA, batchedB] of [[true, true], [true, false], [false, true], [false, false]] as const) {
-          const [m, n, k] = [7, 17, 33];
-          const batch = 3;
-          const p: MatmulParams = { batch, m, n, k, transA, transB, batchedA, batchedB };
-          check(be, `matmul batch A=${batchedA} B=${batchedB} tA=${transA} tB=${transB}`,
-            [{ values: uniform((batchedA ? batch : 1) * m * k, 1) }, { values: uniform((batchedB ? batch : 1) * k * n, 2) }],
-            (b, [x, y]) => b.matmul(x!, y!, p));
+        // Batch 37: runs of several entries a chunk over two threads (the last one shorter).
+        for (const [batch, m, n, k] of [[3, 7, 17, 33], [37, 20, 20, 64]]) {
+          for (const [batchedA, batchedB] of [[true, true], [true, false], [false, true], [false, false]] as const) {
+            const p: MatmulParams = { batch, m, n, k, transA, transB, batchedA, batchedB };
+            check(be, `matmul batch ${batch} A=${batchedA} B=${batchedB} tA=${transA} tB=${transB}`,
+              [{ values: uniform((batchedA ? batch : 1) * m * k, 1) }, { values: uniform((batchedB ? batch : 1) * k * n, 2) }],
+              (b, [x, y]) => b.matmul(x!, y!, p));
+          }
         }
       }
     }

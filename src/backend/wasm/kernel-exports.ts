@@ -14,6 +14,7 @@ export interface KernelExports {
   matmulChunk(
     a: number, b: number, c: number, m: number, n: number, k: number, transA: number, transB: number,
     strideA: number, strideB: number, scratch: number, splits: number, byCols: number, chunk: number,
+    batch: number, per: number,
   ): void;
   convScratchBytes(params: number): number;
   conv2d(x: number, w: number, y: number, params: number, scratch: number): void;

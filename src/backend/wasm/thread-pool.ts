@@ -52,7 +52,7 @@ type ChunkKernels = Record<string, (...args: number[]) => unknown>;
  * for every participant, so any thread may run any chunk. Self-contained (no outer references):
  * its source also runs inside the workers.
  *
- *   JOB_MATMUL [0, a, b, c, m, n, k, transA, transB, strideA, strideB, splits, byCols]
+ *   JOB_MATMUL [0, a, b, c, m, n, k, transA, transB, strideA, strideB, splits, byCols, batch, per]
  *   JOB_UNARY  [1, op, x, out, n, per]                          elements [i per, (i + 1) per)
  *   JOB_WALK   [2, which, op, x, y, out, rank, meta, per, offset]  rows of axis 0 of a collapsed
  *              walk: which 0 = binary (meta: shape, stridesA, stridesB, scratch), 1 = stridedCopy
@@ -66,7 +66,7 @@ type ChunkKernels = Record<string, (...args: number[]) => unknown>;
 export function runChunk(k: ChunkKernels, a: ArrayLike<number>, i: number, scratch: number, heap: Int32Array): void {
   switch (a[0]) {
     case 0:
-      k.matmulChunk!((a[1]! >>> 0), (a[2]! >>> 0), (a[3]! >>> 0), a[4]!, a[5]!, a[6]!, a[7]!, a[8]!, a[9]!, a[10]!, scratch, a[11]!, a[12]!, i);
+      k.matmulChunk!((a[1]! >>> 0), (a[2]! >>> 0), (a[3]! >>> 0), a[4]!, a[5]!, a[6]!, a[7]!, a[8]!, a[9]!, a[10]!, scratch, a[11]!, a[12]!, i, a[13]!, a[14]!);
       return;
     case 1: {
       const s = i * a[5]!;

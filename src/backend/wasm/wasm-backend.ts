@@ -16,7 +16,7 @@ import { decodeBase64 } from './base64.js';
 import { hasRelaxedSimd, hasWasmSimd } from './features.js';
 import { ARGS_BYTES, type KernelExports } from './kernel-exports.js';
 import { relaxedThreadsWasm, relaxedWasm, scalarWasm, simdThreadsWasm, simdWasm } from './kernels.generated.js';
-import { JOB_GELU_BACKWARD, JOB_MATMUL, JOB_REDUCE, JOB_ROWS, JOB_UNARY, JOB_WALK, MAX_CHUNKS, ThreadPool, threadsUnavailableReason } from './thread-pool.js';
+import { JOB_GELU_BACKWARD, JOB_MATMUL, JOB_REDUCE, JOB_ROWS, JOB_UNARY, JOB_WALK, ThreadPool, threadsUnavailableReason } from './thread-pool.js';
 import { BINARY_CODE, REDUCE_CODE, UNARY_CODE } from './op-codes.js';
 import { collapseAxes, reductionGroups } from './strided-layout.js';
 
@@ -600,7 +600,7 @@ export class WasmBackend implements Backend {
     }
     const out = this.newData('matmul', 'float32', p.batch * p.m * p.n);
     if (out.size === 0) return out;
-    if (this.pool !== null && p.k > 0 && 2 * p.batch * p.m * p.n * p.k >= this.minParallelFlops && p.batch <= MAX_CHUNKS) {
+    if (this.pool !== null && p.k > 0 && 2 * p.batch * p.m * p.n * p.k >= this.minParallelFlops) {
       this.matmulThreaded(this.pool, ad, bd, out, p);
       return out;
     }
@@ -614,23 +614,27 @@ export class WasmBackend implements Backend {
   }
 
   /**
-   * Matmul over the thread pool: about four chunks per thread, whole batch entries when there are
-   * enough, else each entry split into row panels (m >= n) or column panels.
+   * Matmul over the thread pool: about four chunks per thread, runs of whole batch entries when
+   * there are enough (`per` entries a chunk), else each entry split into row panels (m >= n) or
+   * column panels.
    */
   private matmulThreaded(pool: ThreadPool, ad: WasmData, bd: WasmData, out: WasmData, p: MatmulParams): void {
     const target = 4 * pool.threads;
     let splits = 1;
     let byCols = 0;
+    let per = 1;
     if (p.batch < target) {
       byCols = p.m >= p.n ? 0 : 1;
       const panels = byCols ? Math.ceil(p.n / 8) : Math.ceil(p.m / 4);
       splits = Math.max(1, Math.min(panels, Math.ceil(target / p.batch)));
+    } else {
+      per = Math.ceil(p.batch / target);
     }
-    const chunks = p.batch * splits;
+    const chunks = Math.ceil(p.batch / per) * splits;
     const each = Math.ceil(((this.k.gemmScratchBytes(p.m, p.n, p.k) >>> 0) + 64) / 64) * 64;
     const args = [
       ad.ptr, bd.ptr, out.ptr, p.m, p.n, p.k, p.transA ? 1 : 0, p.transB ? 1 : 0,
-      p.batchedA ? p.m * p.k : 0, p.batchedB ? p.k * p.n : 0, splits, byCols,
+      p.batchedA ? p.m * p.k : 0, p.batchedB ? p.k * p.n : 0, splits, byCols, p.batch, per,
     ];
     this.withScratch(each * pool.threads, (scratch) => {
       this.refreshViews();
