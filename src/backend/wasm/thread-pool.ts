@@ -2,10 +2,12 @@
  * Worker threads for the WebAssembly kernels: each worker instantiates the same kernels module on
  * the one shared `WebAssembly.Memory`, then sleeps on a control block (a SharedArrayBuffer) until
  * the main thread posts a job. A job is a number of independent chunks (parts of one kernel call
- * that write disjoint outputs); the main thread and the workers take chunks from a shared counter
- * until none are left, so a worker that wakes late (a busy machine) only means the main thread
- * does more of them. The counter carries the job's tag (high 16 bits; the next chunk in the low
- * 16): a worker reads the job's arguments between reading the counter and claiming a chunk with
+ * that write disjoint outputs). Each participant has a home range of the chunks (the same share of
+ * every kernel's output, so that it finds the data it wrote in its own cache); it takes chunks from
+ * its range's shared counter, then from the others', until none are left, so a worker that wakes
+ * late (a busy machine) only means the main thread does more of them. Each counter carries the job's
+ * tag (high 16 bits; the next chunk in the low 16): a worker reads the job's arguments between
+ * reading a counter and claiming a chunk with
  * compare-and-swap, so a claim succeeds only while that job is open and its arguments are the ones
  * the worker read. A late worker never runs a chunk of a later job with stale arguments, and the
  * call returns as soon as every chunk is done, without waiting for idle workers.
@@ -19,7 +21,7 @@ import { VarmatError } from '../../errors.js';
 
 // Slots of the control block (Int32Array).
 const GEN = 0;       // tag of the current job (16 bits); workers sleep on it
-const NEXT = 2;      // (tag << 16) | next chunk to take
+const PARTS = 2;     // participants: the calling thread and the workers
 const DONE = 3;      // chunks finished
 const CHUNKS = 5;    // chunks of the current job (< 65536)
 const STOP = 6;      // 1: workers exit
@@ -27,13 +29,24 @@ const NARGS = 7;     // arguments of the current job
 const SCRATCH = 8;   // scratch base (bytes, as u32) ...
 const SCRATCH_BYTES = 9; // ... and bytes per participant
 const ERROR = 10;    // 1: a worker's chunk threw (the job's result is incomplete)
-const SPIN = 11;     // microseconds a thread polls before it sleeps
 const ARGS = 16;     // kernel arguments (i32; pointers as u32 bits)
-const SLOTS = 64;
+const NEXT = 64;     // per participant p: (tag << 16) | next chunk to take from p's home range
+const MAX_THREADS = 256;
+const SLOTS = NEXT + MAX_THREADS;
 /** Most chunks one job may have (the chunk index has 16 bits; headroom for overshooting claims). */
 export const MAX_CHUNKS = 65000;
-/** How long a thread polls for the next job (or the last chunks) before it sleeps, in microseconds. */
-const SPIN_US = Number((globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.VARMAT_WASM_SPIN_US ?? 50);
+/** How long a thread polls for the next job (or the last chunks) before it sleeps, in ms. */
+const SPIN_MS = 0.05;
+
+/**
+ * The home range of participant p among `parts`: chunks [start(p), start(p + 1)). Each thread takes
+ * its own range first, so a thread that wrote part of one kernel's output usually reads the same
+ * part in the next kernel (from its own cache: elementwise kernels split across cores are otherwise
+ * slower than on one core); then it helps with the others' ranges.
+ */
+function homeStart(p: number, parts: number, chunks: number): number {
+  return Math.floor((p * chunks) / parts);
+}
 
 /** Kinds of job (the first argument of a job). */
 export const JOB_MATMUL = 0;
@@ -138,7 +151,8 @@ export function runChunk(k: ChunkKernels, a: ArrayLike<number>, i: number, scrat
 const WORKER_SOURCE = `
 const GEN = ${GEN}, NEXT = ${NEXT}, DONE = ${DONE}, CHUNKS = ${CHUNKS};
 const STOP = ${STOP}, NARGS = ${NARGS}, SCRATCH = ${SCRATCH}, SCRATCH_BYTES = ${SCRATCH_BYTES}, ARGS = ${ARGS};
-const ERROR = ${ERROR}, SPIN = ${SPIN};
+const ERROR = ${ERROR}, PARTS = ${PARTS};
+const homeStart = ${homeStart.toString()};
 const runChunk = ${runChunk.toString()};
 function serve(data, post) {
   const k = new WebAssembly.Instance(data.module, { env: { memory: data.memory } }).exports;
@@ -149,31 +163,36 @@ function serve(data, post) {
   for (;;) {
     // Kernels come in quick succession during a training step: poll for a moment before sleeping,
     // so the next job does not wait for the wake-up of a sleeping thread.
-    const until = performance.now() + Atomics.load(c, SPIN) / 1000;
+    const until = performance.now() + ${SPIN_MS};
     while (Atomics.load(c, GEN) === seen && performance.now() < until) {}
     Atomics.wait(c, GEN, seen);
     if (Atomics.load(c, STOP) === 1) return;
     const tag = Atomics.load(c, GEN);
     seen = tag;
     let heap = null;
-    for (;;) {
-      const v = Atomics.load(c, NEXT);
-      if ((v >>> 16) !== tag) break;
-      const i = v & 0xffff;
-      const chunks = Atomics.load(c, CHUNKS);
-      if (i >= chunks) break;
-      const scratch = (Atomics.load(c, SCRATCH) >>> 0) + me * (Atomics.load(c, SCRATCH_BYTES) >>> 0);
-      const n = Atomics.load(c, NARGS);
-      const a = [];
-      for (let j = 0; j < n; j++) a.push(Atomics.load(c, ARGS + j));
-      if (Atomics.compareExchange(c, NEXT, v, v + 1) !== v) continue;
-      if (heap === null || heap.buffer !== data.memory.buffer) heap = new Int32Array(data.memory.buffer);
-      try {
-        runChunk(k, a, i, scratch, heap);
-      } catch (e) {
-        Atomics.store(c, ERROR, 1);
-      } finally {
-        if (Atomics.add(c, DONE, 1) + 1 === chunks) Atomics.notify(c, DONE);
+    const parts = Atomics.load(c, PARTS);
+    // Own home range first, then the others' (a late or busy thread's chunks get done by the rest).
+    job: for (let r = 0; r < parts; r++) {
+      const p = (me + r) % parts;
+      for (;;) {
+        const v = Atomics.load(c, NEXT + p);
+        if ((v >>> 16) !== tag) break job;
+        const i = v & 0xffff;
+        const chunks = Atomics.load(c, CHUNKS);
+        if (i >= homeStart(p + 1, parts, chunks)) break;
+        const scratch = (Atomics.load(c, SCRATCH) >>> 0) + me * (Atomics.load(c, SCRATCH_BYTES) >>> 0);
+        const n = Atomics.load(c, NARGS);
+        const a = [];
+        for (let j = 0; j < n; j++) a.push(Atomics.load(c, ARGS + j));
+        if (Atomics.compareExchange(c, NEXT + p, v, v + 1) !== v) continue;
+        if (heap === null || heap.buffer !== data.memory.buffer) heap = new Int32Array(data.memory.buffer);
+        try {
+          runChunk(k, a, i, scratch, heap);
+        } catch (e) {
+          Atomics.store(c, ERROR, 1);
+        } finally {
+          if (Atomics.add(c, DONE, 1) + 1 === chunks) Atomics.notify(c, DONE);
+        }
       }
     }
   }
@@ -226,7 +245,7 @@ export class ThreadPool {
   /** Starts `threads - 1` workers, each with an instance of `module` on `memory`. */
   static async create(threads: number, module: WebAssembly.Module, memory: WebAssembly.Memory): Promise<ThreadPool> {
     const control = new Int32Array(new SharedArrayBuffer(SLOTS * 4));
-    control[SPIN] = SPIN_US;
+    control[PARTS] = threads;
     const workers: AnyWorker[] = [];
     const ready: Promise<void>[] = [];
     const g = globalThis as { process?: { versions?: { node?: string } }; Worker?: new (url: string, o?: { type: string }) => AnyWorker & { postMessage(m: unknown): void; onmessage: ((e: { data: unknown }) => void) | null; onerror: ((e: unknown) => void) | null } };
@@ -279,7 +298,7 @@ export class ThreadPool {
    */
   run(args: readonly number[], chunks: number, scratch: number, scratchBytes: number, kernels: ChunkKernels, heap: Int32Array): void {
     const c = this.control;
-    if (args.length > SLOTS - ARGS) throw new VarmatError('BACKEND', 'wasm threads', `a job of ${args.length} arguments`);
+    if (args.length > NEXT - ARGS) throw new VarmatError('BACKEND', 'wasm threads', `a job of ${args.length} arguments`);
     if (chunks > MAX_CHUNKS) throw new VarmatError('BACKEND', 'wasm threads', `a job of ${chunks} chunks (at most ${MAX_CHUNKS})`);
     const tag = (Atomics.load(c, GEN) + 1) & 0xffff;
     for (let i = 0; i < args.length; i++) Atomics.store(c, ARGS + i, args[i]! | 0);
@@ -288,23 +307,32 @@ export class ThreadPool {
     Atomics.store(c, SCRATCH_BYTES, scratchBytes | 0);
     Atomics.store(c, CHUNKS, chunks);
     Atomics.store(c, DONE, 0);
-    Atomics.store(c, NEXT, tag << 16);     // opens the job: claims are checked against this tag
+    const parts = this.threads;
+    // Opens the job: claims are checked against this tag.
+    for (let p = 0; p < parts; p++) Atomics.store(c, NEXT + p, (tag << 16) | homeStart(p, parts, chunks));
     Atomics.store(c, GEN, tag);
     Atomics.notify(c, GEN);
     try {
-      for (;;) {
-        const i = Atomics.add(c, NEXT, 1) & 0xffff;
-        if (i >= chunks) break;
-        try {
-          runChunk(kernels, args, i, scratch, heap);
-        } finally {
-          Atomics.add(c, DONE, 1);
+      // This thread is participant 0: its own range first, then whatever the workers left.
+      for (let p = 0; p < parts; p++) {
+        const end = homeStart(p + 1, parts, chunks);
+        for (;;) {
+          const i = Atomics.add(c, NEXT + p, 1) & 0xffff;
+          if (i >= end) break;
+          try {
+            runChunk(kernels, args, i, scratch, heap);
+          } finally {
+            Atomics.add(c, DONE, 1);
+          }
         }
       }
     } finally {
       // After a failure here, close the job: chunks nobody took count as done (the call throws anyway).
-      const taken = Atomics.exchange(c, NEXT, (tag << 16) | 0xffff) & 0xffff;
-      if (taken < chunks) Atomics.add(c, DONE, chunks - taken);
+      for (let p = 0; p < parts; p++) {
+        const end = homeStart(p + 1, parts, chunks);
+        const taken = Math.min(Atomics.exchange(c, NEXT + p, (tag << 16) | 0xffff) & 0xffff, end);
+        if (taken < end) Atomics.add(c, DONE, end - taken);
+      }
       // Wait only for the chunks that workers took.
       this.waitFor(DONE, (v) => v >= chunks);
     }
@@ -315,7 +343,7 @@ export class ThreadPool {
 
   private waitFor(slot: number, ok: (value: number) => boolean): void {
     const c = this.control;
-    const until = performance.now() + SPIN_US / 1000;
+    const until = performance.now() + SPIN_MS;
     while (performance.now() < until) if (ok(Atomics.load(c, slot))) return;
     for (;;) {
       const v = Atomics.load(c, slot);
