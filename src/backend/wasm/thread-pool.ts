@@ -19,20 +19,24 @@
 
 import { VarmatError } from '../../errors.js';
 
-// Slots of the control block (Int32Array).
+// Slots of the control block (Int32Array). Slots that different threads write often sit on
+// cache lines of their own (16 slots = 64 bytes), so that a claim does not stall on another's.
 const GEN = 0;       // tag of the current job (16 bits); workers sleep on it
 const PARTS = 2;     // participants: the calling thread and the workers
-const DONE = 3;      // chunks finished
+const SLEEPERS = 4;  // workers asleep in Atomics.wait (a job notifies only when there are some)
 const CHUNKS = 5;    // chunks of the current job (< 65536)
 const STOP = 6;      // 1: workers exit
 const NARGS = 7;     // arguments of the current job
 const SCRATCH = 8;   // scratch base (bytes, as u32) ...
 const SCRATCH_BYTES = 9; // ... and bytes per participant
 const ERROR = 10;    // 1: a worker's chunk threw (the job's result is incomplete)
-const ARGS = 16;     // kernel arguments (i32; pointers as u32 bits)
-const NEXT = 64;     // per participant p: (tag << 16) | next chunk to take from p's home range
+const DONE = 16;     // chunks finished
+const WAITING = 17;  // 1 while the calling thread sleeps on DONE (the last chunk notifies then)
+const ARGS = 32;     // kernel arguments (i32; pointers as u32 bits)
+const NEXT = 80;     // at NEXT + 16 p, participant p's (tag << 16) | next chunk of its home range
+const LINE = 16;
 const MAX_THREADS = 256;
-const SLOTS = NEXT + MAX_THREADS;
+const SLOTS = NEXT + LINE * MAX_THREADS;
 /** Most chunks one job may have (the chunk index has 16 bits; headroom for overshooting claims). */
 export const MAX_CHUNKS = 65000;
 /** How long a thread polls for the next job (or the last chunks) before it sleeps, in ms. */
@@ -149,7 +153,8 @@ export function runChunk(k: ChunkKernels, a: ArrayLike<number>, i: number, scrat
 
 /** The worker's code, as source: the same text runs in Node (eval) and as a module Web Worker. */
 const WORKER_SOURCE = `
-const GEN = ${GEN}, NEXT = ${NEXT}, DONE = ${DONE}, CHUNKS = ${CHUNKS};
+const GEN = ${GEN}, NEXT = ${NEXT}, LINE = ${LINE}, DONE = ${DONE}, CHUNKS = ${CHUNKS};
+const SLEEPERS = ${SLEEPERS}, WAITING = ${WAITING};
 const STOP = ${STOP}, NARGS = ${NARGS}, SCRATCH = ${SCRATCH}, SCRATCH_BYTES = ${SCRATCH_BYTES}, ARGS = ${ARGS};
 const ERROR = ${ERROR}, PARTS = ${PARTS};
 const homeStart = ${homeStart.toString()};
@@ -165,7 +170,11 @@ function serve(data, post) {
     // so the next job does not wait for the wake-up of a sleeping thread.
     const until = performance.now() + ${SPIN_MS};
     while (Atomics.load(c, GEN) === seen && performance.now() < until) {}
-    Atomics.wait(c, GEN, seen);
+    if (Atomics.load(c, GEN) === seen) {
+      Atomics.add(c, SLEEPERS, 1);
+      Atomics.wait(c, GEN, seen);
+      Atomics.sub(c, SLEEPERS, 1);
+    }
     if (Atomics.load(c, STOP) === 1) return;
     const tag = Atomics.load(c, GEN);
     seen = tag;
@@ -175,7 +184,7 @@ function serve(data, post) {
     job: for (let r = 0; r < parts; r++) {
       const p = (me + r) % parts;
       for (;;) {
-        const v = Atomics.load(c, NEXT + p);
+        const v = Atomics.load(c, NEXT + LINE * p);
         if ((v >>> 16) !== tag) break job;
         const i = v & 0xffff;
         const chunks = Atomics.load(c, CHUNKS);
@@ -184,14 +193,14 @@ function serve(data, post) {
         const n = Atomics.load(c, NARGS);
         const a = [];
         for (let j = 0; j < n; j++) a.push(Atomics.load(c, ARGS + j));
-        if (Atomics.compareExchange(c, NEXT + p, v, v + 1) !== v) continue;
+        if (Atomics.compareExchange(c, NEXT + LINE * p, v, v + 1) !== v) continue;
         if (heap === null || heap.buffer !== data.memory.buffer) heap = new Int32Array(data.memory.buffer);
         try {
           runChunk(k, a, i, scratch, heap);
         } catch (e) {
           Atomics.store(c, ERROR, 1);
         } finally {
-          if (Atomics.add(c, DONE, 1) + 1 === chunks) Atomics.notify(c, DONE);
+          if (Atomics.add(c, DONE, 1) + 1 === chunks && Atomics.load(c, WAITING) === 1) Atomics.notify(c, DONE);
         }
       }
     }
@@ -309,15 +318,17 @@ export class ThreadPool {
     Atomics.store(c, DONE, 0);
     const parts = this.threads;
     // Opens the job: claims are checked against this tag.
-    for (let p = 0; p < parts; p++) Atomics.store(c, NEXT + p, (tag << 16) | homeStart(p, parts, chunks));
+    for (let p = 0; p < parts; p++) Atomics.store(c, NEXT + LINE * p, (tag << 16) | homeStart(p, parts, chunks));
     Atomics.store(c, GEN, tag);
-    Atomics.notify(c, GEN);
+    // A worker about to sleep counts itself first and then waits only while GEN is unchanged, so
+    // one that is not counted here sees the new tag.
+    if (Atomics.load(c, SLEEPERS) > 0) Atomics.notify(c, GEN);
     try {
       // This thread is participant 0: its own range first, then whatever the workers left.
       for (let p = 0; p < parts; p++) {
         const end = homeStart(p + 1, parts, chunks);
         for (;;) {
-          const i = Atomics.add(c, NEXT + p, 1) & 0xffff;
+          const i = Atomics.add(c, NEXT + LINE * p, 1) & 0xffff;
           if (i >= end) break;
           try {
             runChunk(kernels, args, i, scratch, heap);
@@ -330,7 +341,7 @@ export class ThreadPool {
       // After a failure here, close the job: chunks nobody took count as done (the call throws anyway).
       for (let p = 0; p < parts; p++) {
         const end = homeStart(p + 1, parts, chunks);
-        const taken = Math.min(Atomics.exchange(c, NEXT + p, (tag << 16) | 0xffff) & 0xffff, end);
+        const taken = Math.min(Atomics.exchange(c, NEXT + LINE * p, (tag << 16) | 0xffff) & 0xffff, end);
         if (taken < end) Atomics.add(c, DONE, end - taken);
       }
       // Wait only for the chunks that workers took.
@@ -348,7 +359,12 @@ export class ThreadPool {
     for (;;) {
       const v = Atomics.load(c, slot);
       if (ok(v)) return;
-      if (this.canBlock) Atomics.wait(c, slot, v, 10);
+      if (this.canBlock) {
+        // Workers notify only while WAITING is set; the timeout covers a notify that raced past.
+        Atomics.store(c, WAITING, 1);
+        if (!ok(Atomics.load(c, slot))) Atomics.wait(c, slot, v, 1);
+        Atomics.store(c, WAITING, 0);
+      }
     }
   }
 
