@@ -84,19 +84,26 @@ fn log_softmax(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) n
   for (var j = lidx; j < p.cols; j += WG) { out[base + j] = x[base + j] - lse; }
 }
 
-@compute @workgroup_size(WG)
-fn layer_norm(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-              @builtin(local_invocation_index) lidx: u32) {
-  let r = flatGroup(wid, nwg);
-  if (r >= p.rows) { return; }
-  let base = r * p.cols;
+// Mean and 1 / sqrt(biased variance + eps) of the row at `base` (two passes).
+fn rowStats(base: u32, lidx: u32) -> vec2<f32> {
   let n = f32(p.cols);
   var s = 0.0;
   for (var j = lidx; j < p.cols; j += WG) { s += x[base + j]; }
   let mean = groupSum(s, lidx) / n;
   var v = 0.0;
   for (var j = lidx; j < p.cols; j += WG) { let d = x[base + j] - mean; v += d * d; }
-  let rstd = 1.0 / sqrt(groupSum(v, lidx) / n + p.eps);
+  return vec2<f32>(mean, 1.0 / sqrt(groupSum(v, lidx) / n + p.eps));
+}
+
+@compute @workgroup_size(WG)
+fn layer_norm(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+              @builtin(local_invocation_index) lidx: u32) {
+  let r = flatGroup(wid, nwg);
+  if (r >= p.rows) { return; }
+  let base = r * p.cols;
+  let stats = rowStats(base, lidx);
+  let mean = stats.x;
+  let rstd = stats.y;
   for (var j = lidx; j < p.cols; j += WG) {
     out[base + j] = (x[base + j] - mean) * rstd * gamma[j] + beta[j];
   }
@@ -111,12 +118,9 @@ fn layer_norm_backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workg
   if (r >= p.rows) { return; }
   let base = r * p.cols;
   let n = f32(p.cols);
-  var s = 0.0;
-  for (var j = lidx; j < p.cols; j += WG) { s += x[base + j]; }
-  let mean = groupSum(s, lidx) / n;
-  var v = 0.0;
-  for (var j = lidx; j < p.cols; j += WG) { let d = x[base + j] - mean; v += d * d; }
-  let rstd = 1.0 / sqrt(groupSum(v, lidx) / n + p.eps);
+  let stats = rowStats(base, lidx);
+  let mean = stats.x;
+  let rstd = stats.y;
   var a = 0.0;
   var b = 0.0;
   for (var j = lidx; j < p.cols; j += WG) {

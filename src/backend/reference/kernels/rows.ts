@@ -39,18 +39,29 @@ export function logSoftmax(x: TypedArray, rows: number, cols: number, dtype: DTy
   return out;
 }
 
+/**
+ * Mean and 1 / sqrt(biased variance + eps) of one row, with the operations in the order of
+ * layerNorm's differentiable backward pass, so that the fused kernels and it agree exactly.
+ */
+function rowStats(x: TypedArray, base: number, cols: number, eps: number): [number, number] {
+  let mean = 0;
+  for (let j = 0; j < cols; j++) mean += x[base + j];
+  mean /= cols;
+  let v = 0;
+  for (let j = 0; j < cols; j++) {
+    const xc = x[base + j] - mean;
+    v += xc * xc;
+  }
+  return [mean, 1 / Math.sqrt(v / cols + eps)];
+}
+
 export function layerNorm(
   x: TypedArray, gamma: TypedArray, beta: TypedArray, rows: number, cols: number, eps: number, dtype: DType,
 ): TypedArray {
   const out = allocArray(dtype, rows * cols);
   for (let r = 0; r < rows; r++) {
     const base = r * cols;
-    let mean = 0;
-    for (let j = 0; j < cols; j++) mean += x[base + j];
-    mean /= cols;
-    let v = 0;
-    for (let j = 0; j < cols; j++) v += (x[base + j] - mean) ** 2;
-    const rstd = 1 / Math.sqrt(v / cols + eps);
+    const [mean, rstd] = rowStats(x, base, cols, eps);
     for (let j = 0; j < cols; j++) out[base + j] = (x[base + j] - mean) * rstd * gamma[j] + beta[j];
   }
   return out;
@@ -64,17 +75,8 @@ export function layerNormBackward(
   const gxhat = allocArray(dtype, rows * cols);
   for (let r = 0; r < rows; r++) {
     const base = r * cols;
-    let mean = 0;
-    for (let j = 0; j < cols; j++) mean += x[base + j];
-    mean /= cols;
-    // The same operations in the same order as layerNorm's differentiable backward pass, so that
-    // both give identical float64 results.
-    let v = 0;
-    for (let j = 0; j < cols; j++) {
-      const xc = x[base + j] - mean;
-      v += xc * xc;
-    }
-    const rstd = 1 / Math.sqrt(v / cols + eps);
+    // In the order of the differentiable form, so that both give identical float64 results.
+    const [mean, rstd] = rowStats(x, base, cols, eps);
     let m1 = 0;
     let m2 = 0;
     for (let j = 0; j < cols; j++) {
