@@ -1,13 +1,18 @@
-// Strided gather of 4-byte elements (f32 or i32): out[i_0..i_r] = x[offset + sum_d i_d * s_d].
-// Serves transpose, slices with steps and broadcasts (stride 0).
+// Strided copy of 4-byte elements (f32 or i32):
+// out[sum_d i_d * t_d] = x[offset + sum_d i_d * s_d] over the index space `shape`.
+// Serves transpose, slices with steps and broadcasts (stride 0). The rows (last axis) are
+// contiguous in the output; the outer axes may come in any order, so the caller can walk the
+// input in memory order (reading sequentially and writing scattered rows is faster than the
+// reverse).
 
 import { at } from './simd';
 
-/** `meta` holds i32 [shape(rank), strides(rank), scratch(rank)]; rank >= 1. */
+/** `meta` holds i32 [shape(rank), strides s(rank), output strides t(rank), scratch(rank)]; rank >= 1. */
 export function stridedCopy(x: usize, out: usize, rank: i32, meta: usize, offset: i32): void {
   const shape = meta;
   const strides = meta + (<usize>rank << 2);
-  const idx = meta + (<usize>rank << 3);
+  const outStrides = meta + (<usize>rank << 3);
+  const idx = meta + (<usize>rank * 12);
   const last = rank - 1;
   const n = load<i32>(at(shape, last));
   const s = load<i32>(at(strides, last));
@@ -17,9 +22,10 @@ export function stridedCopy(x: usize, out: usize, rank: i32, meta: usize, offset
     store<i32>(at(idx, d), 0);
   }
   let o = offset;
-  let dst = out;
+  let q = 0;
   const rowBytes = <usize>n << 2;
   for (let r = 0; r < rows; r++) {
+    const dst = at(out, q);
     if (s == 1) {
       if (ASC_FEATURE_SIMD && n <= 256) {
         // Short contiguous rows (attention heads: 64 values): a vector loop beats a call to the
@@ -41,17 +47,18 @@ export function stridedCopy(x: usize, out: usize, rank: i32, meta: usize, offset
         src += s;
       }
     }
-    dst += rowBytes;
     for (let d = last - 1; d >= 0; d--) {
       const v = load<i32>(at(idx, d)) + 1;
       const dim = load<i32>(at(shape, d));
       o += load<i32>(at(strides, d));
+      q += load<i32>(at(outStrides, d));
       if (v < dim) {
         store<i32>(at(idx, d), v);
         break;
       }
       store<i32>(at(idx, d), 0);
       o -= load<i32>(at(strides, d)) * dim;
+      q -= load<i32>(at(outStrides, d)) * dim;
     }
   }
 }

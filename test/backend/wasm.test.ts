@@ -419,6 +419,13 @@ describe.each(variants)('wasm backend (%s build, %i thread(s)) vs reference', (v
     check(be, 'stridedCopy scalar', [{ values: x }], (b, [h]) => b.stridedCopy(h!, [], [], 5));
     check(be, 'stridedCopy contiguous', [{ values: x }], (b, [h]) => b.stridedCopy(h!, [7, 17, 3], stridesOf([7, 17, 3]), 0));
     check(be, 'stridedCopy int32', [{ values: integers(35, 1, 0, 99) }], (b, [h]) => b.stridedCopy(h!, [7, 5], [1, 7], 0));
+    // Attention's head split and merge (the middle axes are walked in input order, rows scattered),
+    // with a broadcast and a reversed axis in the middle too.
+    const heads = uniform(5 * 6 * 3 * 9, 3);
+    check(be, 'stridedCopy head split', [{ values: heads }], (b, [h]) => b.stridedCopy(h!, [5, 3, 6, 9], [162, 9, 27, 1], 0));
+    check(be, 'stridedCopy head merge', [{ values: heads }], (b, [h]) => b.stridedCopy(h!, [5, 6, 3, 9], [162, 9, 54, 1], 0));
+    check(be, 'stridedCopy middle broadcast and reverse', [{ values: heads }],
+      (b, [h]) => b.stridedCopy(h!, [5, 4, 6, 3, 9], [162, 0, -27, 9, 1], 135));
     check(be, 'pad', [{ values: x }], (b, [h]) => b.pad(h!, [7, 17, 3], [[1, 2], [0, 3], [2, 0]], -1.5));
     check(be, 'pad int32', [{ values: integers(12, 1, 0, 9) }], (b, [h]) => b.pad(h!, [3, 4], [[0, 1], [2, 2]], 7));
     check(be, 'concat', [{ values: uniform(3 * 2 * 5, 1) }, { values: uniform(3 * 7 * 5, 2) }, { values: uniform(3 * 1 * 5, 3) }],

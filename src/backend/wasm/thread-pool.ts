@@ -73,7 +73,8 @@ type ChunkKernels = Record<string, (...args: number[]) => unknown>;
  *   JOB_UNARY  [1, op, x, out, n, per]                          elements [i per, (i + 1) per)
  *   JOB_WALK   [2, which, op, x, y, out, rank, meta, per, offset]  rows of axis 0 of a collapsed
  *              walk: which 0 = binary (meta: shape, stridesA, stridesB, scratch), 1 = stridedCopy
- *              (meta: shape, strides, scratch; x offset `offset`); each chunk writes its own meta
+ *              (meta: shape, input strides, output strides, scratch; x offset `offset`); each chunk
+ *              writes its own meta
  *   JOB_ROWS   [3, which, x, out, rows, cols, per, gamma, beta, epsLo, epsHi, p]  rows: 0 softmax,
  *              1 logSoftmax, 2 layerNorm (eps: the f64's two words), 3 rowNorms, 4 layerNormBackward
  *              (out: dx, beta: the gradient g, p: the g * xhat output)
@@ -99,9 +100,9 @@ export function runChunk(k: ChunkKernels, a: ArrayLike<number>, i: number, scrat
       const r0 = i * a[8]!;
       const r1 = Math.min(rows, r0 + a[8]!);
       if (r1 <= r0) return;
-      const blocks = which === 0 ? 4 : 3;
+      // meta: shape and three stride lists (binary: a, b, scratch; stridedCopy: input, output, scratch).
       const mine = scratch >>> 2;
-      for (let j = 0; j < blocks * rank; j++) heap[mine + j] = j >= (blocks - 1) * rank ? 0 : heap[meta + j]!;
+      for (let j = 0; j < 4 * rank; j++) heap[mine + j] = j >= 3 * rank ? 0 : heap[meta + j]!;
       heap[mine] = r1 - r0;
       let inner = 1;
       for (let d = 1; d < rank; d++) inner *= heap[meta + d]!;

@@ -77,6 +77,19 @@ function defaultMinimum(dflt: number): number {
   return Number.isFinite(n) && n >= 0 ? n : dflt;
 }
 
+/**
+ * The order in which a strided copy walks its axes: the first (the split over threads) and the last
+ * (the rows) stay; the others go by decreasing input stride, so that the input is read in memory
+ * order and the output rows are scattered (faster than gathering scattered input rows).
+ */
+function walkOrder(inStrides: readonly number[]): number[] {
+  const rank = inStrides.length;
+  if (rank < 3) return inStrides.map((_, d) => d);
+  const middle = inStrides.map((_, d) => d).slice(1, rank - 1);
+  middle.sort((a, b) => inStrides[b]! - inStrides[a]!);
+  return [0, ...middle, rank - 1];
+}
+
 /** Wasm storage: a block of linear memory. */
 class WasmData implements DataHandle {
   released = false;
@@ -489,10 +502,11 @@ export class WasmBackend implements Backend {
     const size = sizeOf(outShape);
     if (size === 0) return this.newData('stridedCopy', xd.dtype, 0);
     const { shape, strides: s } = collapseAxes(outShape, [stridesOf(outShape), strides]);
-    const meta = this.writeArgs([...shape, ...s[1]!, ...shape.map(() => 0)]);
+    const order = walkOrder(s[1]!);
+    const meta = this.writeArgs([...order.map((d) => shape[d]!), ...order.map((d) => s[1]![d]!), ...order.map((d) => s[0]![d]!), ...shape.map(() => 0)]);
     const out = this.newData('stridedCopy', xd.dtype, size);
     const split = this.split(shape[0]!, size);
-    if (split) this.parallel([JOB_WALK, 1, 0, xd.ptr, 0, out.ptr, shape.length, meta, split.per, offset], split.chunks, 12 * shape.length);
+    if (split) this.parallel([JOB_WALK, 1, 0, xd.ptr, 0, out.ptr, shape.length, meta, split.per, offset], split.chunks, 16 * shape.length);
     else this.k.stridedCopy(xd.ptr, out.ptr, shape.length, meta, offset);
     return out;
   }
