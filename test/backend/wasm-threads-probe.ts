@@ -25,6 +25,9 @@ const KERNELS: [string, (be: Be) => DataHandle][] = [
   ['softmax', (be) => be.softmax(be.upload(values(33 * 17, 7), 'float32'), 33, 17)],
   ['layerNorm', (be) => be.layerNorm(be.upload(values(33 * 17, 8), 'float32'), be.upload(values(17, 9), 'float32'), be.upload(values(17, 10), 'float32'), 33, 17, 1e-5)],
   ['reduce', (be) => be.reduce('sum', be.upload(values(11 * 13 * 5, 11), 'float32'), [11, 13, 5], [1])],
+  ['batched matmul (runs of entries)', (be) => be.matmul(be.upload(values(37 * 7 * 9, 12), 'float32'), be.upload(values(37 * 9 * 5, 13), 'float32'), { batch: 37, m: 7, n: 5, k: 9, transA: false, transB: true, batchedA: true, batchedB: true })],
+  ['geluBackward', (be) => be.geluBackward(be.upload(values(3001, 14), 'float32'), be.upload(values(3001, 15), 'float32'), be.upload(values(3001, 16), 'float32'))],
+  ['layerNormBackward', (be) => be.layerNormBackward(be.upload(values(33 * 17, 17), 'float32'), be.upload(values(17, 18), 'float32'), be.upload(values(33 * 17, 19), 'float32'), 33, 17, 1e-5)[1]],
 ];
 
 const one = await createWasmBackend({ threads: 1 });
