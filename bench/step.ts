@@ -19,7 +19,9 @@
 // FLOPs: the matmul and conv FLOPs of one call of each workload, counted by varmat's profiler
 // (src/profile.ts) on a separate, untimed call. Memory: the wasm linear memory after the runs (it
 // never shrinks, so it is the high-water mark of varmat's tensors and scratch) and the peer's
-// peak resident set (the whole Python process: interpreter, torch and its buffers).
+// peak resident set (the whole Python process: interpreter, torch and its buffers). With more than
+// one thread, a probe before and after the samples says how much of a second core was free
+// (bench/machine.ts parallelCapacity): on a shared machine the 2-thread figures depend on it.
 //
 //   npx tsx bench/step.ts [--out FILE.md] [--batch 40] [--samples 7] [--calls 3] [--only varmat,avg]
 //                         [--no-peer] [--no-reference] [--python /usr/bin/python3] [--torch-threads 1]
@@ -40,7 +42,7 @@ import { Adam } from '../src/optim/index.js';
 import { fgsmRs, pgd } from '../src/attacks/index.js';
 import { robustStep } from '../src/robust/robust-step.js';
 import { instrumentBackend, profileEntries, profiling, resetProfile } from '../src/profile.js';
-import { describeMachine } from './machine.js';
+import { describeMachine, parallelCapacity } from './machine.js';
 import { print, random, saveReport } from './report.js';
 import { median } from './timing.js';
 
@@ -244,6 +246,7 @@ print();
 const times: Record<string, number[]> = {};
 let peerRss = 0;
 const loadBefore = os.loadavg().map((l) => l.toFixed(2)).join(' ');
+const capacityBefore = threadCounts.some((t) => t > 1) ? await parallelCapacity() : null;
 if (peer) for (const w of only) await peer.sample(w, 1);      // peer warm-up
 for (let s = 0; s < samples; s++) {
   for (const w of only) {
@@ -261,6 +264,7 @@ for (let s = 0; s < samples; s++) {
   }
 }
 const loadAfter = os.loadavg().map((l) => l.toFixed(2)).join(' ');
+const capacityAfter = capacityBefore === null ? null : await parallelCapacity();
 // FLOPs after the timing: the profiler's wrappers go on now (untimed), unless VARMAT_PROFILE put them on already.
 const first = contenders[0]!;
 use(first);
@@ -271,6 +275,10 @@ for (const w of only) flops[w] = countFlops(first.side.run[w]);
 print(`## Batch ${batch}, ${samples} interleaved samples of ${callsPerSample} calls each, medians in ms`);
 print();
 print(`Load average (1, 5, 15 min) before the samples: ${loadBefore}; after: ${loadAfter}.`);
+if (capacityBefore !== null && capacityAfter !== null) {
+  print(`Second core: a busy loop run on two threads at once went at ${capacityBefore.toFixed(2)} (before the samples) and ${capacityAfter.toFixed(2)} (after) of its one-thread speed `
+    + '(1: two free cores; lower: other tenants share them, and the 2-thread figures suffer).');
+}
 print();
 const cols = [...contenders.map((c) => c.label), ...(peer ? ['PyTorch'] : [])];
 const ratioCols = peer ? contenders.map((c) => `${c.label} / PyTorch`) : [];
